@@ -1,0 +1,43 @@
+# The two commands readers need: `make book` and `make test`. See README.md.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+VENDOR := book/_static/vendor
+
+.PHONY: setup book lab test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+# JavaScript the site serves itself (MathJax, require.js, the widget manager), from the npm registry.
+$(VENDOR)/.done: js/package.json js/package-lock.json scripts/vendor_js.sh
+	bash scripts/vendor_js.sh $(VENDOR)
+	touch $@
+
+book: $(STAMP) $(VENDOR)/.done
+	$(VENV)/bin/jupyter-book build -W -n --keep-going .
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab book/
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check optim_core tests benchmarks
+
+test: $(STAMP)
+	$(MAKE) lint
+	$(PY) -m pytest -n 2 tests
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf _build $(VENDOR) js/node_modules .pytest_cache .hypothesis
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,30 @@
+"""Gradient descent: w_t = w_{t-1} - lr * dw_t. No memory of past gradients."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
+
+from optim_core._checks import learning_rate, lr_at
+from optim_core.base import Optimizer
+
+
+class GDState(NamedTuple):
+    count: int
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class GD(Optimizer):
+    """Plain (full-batch or stochastic) gradient descent."""
+
+    lr: float
+
+    def _checked(self):
+        return {"lr": learning_rate(self.lr)}
+
+    def init(self, params):
+        return GDState(count=0)
+
+    def _step(self, w, g, state):
+        t = state.count + 1
+        return w - lr_at(self.lr, t) * g, GDState(t)

@@ -1,0 +1,213 @@
+"""Test problems: 2-D surfaces to watch optimizers on, and a sparse data problem.
+
+Every problem has `f(x)` and `grad(x)` vectorized over the leading dimensions of x (shape (..., dim)),
+its minimizer `minimum` and minimal value `f_min`, and a default start point `x0`. The 2-D ones also
+give `bounds`, the box ((x_lo, x_hi), (y_lo, y_hi)) their figures show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cached_property
+
+import numpy as np
+
+from optim_core._checks import positive
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Quadratic:
+    """The ravine f(x) = 1/2 x^T H x, with curvatures mu (shallow) and L (steep) along axes
+    rotated by `angle` radians. The default, mu = 0.2 and L = 4, is f = 0.1 x1^2 + 2 x2^2."""
+
+    mu: float = 0.2
+    L: float = 4.0
+    angle: float = 0.0
+    name = "ravine"
+    x0 = np.array([-4.5, 1.0])
+    bounds = ((-5.0, 5.0), (-2.0, 2.0))
+
+    def __post_init__(self):
+        positive("mu", self.mu)
+        positive("L", self.L)
+        if self.mu > self.L:
+            raise ValueError(f"mu must be <= L (got mu={self.mu}, L={self.L})")
+
+    @classmethod
+    def from_condition(cls, kappa: float, L: float = 4.0, angle: float = 0.0) -> Quadratic:
+        """The ravine with condition number kappa = L / mu."""
+        if not np.isfinite(kappa) or kappa < 1:
+            raise ValueError(f"kappa must be >= 1 (got {kappa})")
+        return cls(mu=L / kappa, L=L, angle=angle)
+
+    @property
+    def kappa(self) -> float:
+        return self.L / self.mu
+
+    @cached_property
+    def hessian(self) -> np.ndarray:
+        c, s = np.cos(self.angle), np.sin(self.angle)
+        rotation = np.array([[c, -s], [s, c]])
+        return rotation @ np.diag([self.mu, self.L]) @ rotation.T
+
+    minimum = np.zeros(2)
+    f_min = 0.0
+
+    def grad(self, x):
+        return np.asarray(x, dtype=np.float64) @ self.hessian  # H is symmetric
+
+    def f(self, x):
+        x = np.asarray(x, dtype=np.float64)
+        return 0.5 * np.sum(x * self.grad(x), axis=-1)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Rosenbrock:
+    """f(x, y) = (a - x)^2 + b (y - x^2)^2: a curved, flat-bottomed valley with its minimum at (a, a^2)."""
+
+    a: float = 1.0
+    b: float = 100.0
+    name = "rosenbrock"
+    x0 = np.array([-1.5, 2.0])
+    bounds = ((-2.0, 2.0), (-1.0, 3.0))
+    f_min = 0.0
+
+    @property
+    def minimum(self):
+        return np.array([self.a, self.a**2])
+
+    def f(self, x):
+        x, y = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
+        return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
+
+    def grad(self, x):
+        x, y = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
+        inner = y - x**2
+        return np.stack([-2 * (self.a - x) - 4 * self.b * x * inner, 2 * self.b * inner], axis=-1)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Beale:
+    """Beale's function: flat plateaus and steep walls, minimum f(3, 0.5) = 0."""
+
+    name = "beale"
+    x0 = np.array([-1.0, 1.5])
+    bounds = ((-4.5, 4.5), (-4.5, 4.5))
+    minimum = np.array([3.0, 0.5])
+    f_min = 0.0
+    _c = (1.5, 2.25, 2.625)
+
+    def _terms(self, x):
+        x, y = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
+        return x, y, [c - x + x * y ** (k + 1) for k, c in enumerate(self._c)]
+
+    def f(self, x):
+        _, _, terms = self._terms(x)
+        return sum(t**2 for t in terms)
+
+    def grad(self, x):
+        x, y, terms = self._terms(x)
+        gx = sum(2 * t * (y ** (k + 1) - 1) for k, t in enumerate(terms))
+        gy = sum(2 * t * (k + 1) * x * y**k for k, t in enumerate(terms))
+        return np.stack([gx, gy], axis=-1)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Saddle:
+    """f(x, y) = x^2/2 - y^2/2 + y^4/4: a saddle at the origin between two minima at (0, +-1)."""
+
+    name = "saddle"
+    x0 = np.array([-1.5, 1e-3])
+    bounds = ((-2.0, 2.0), (-1.6, 1.6))
+    minimum = np.array([0.0, 1.0])
+    f_min = -0.25
+
+    def f(self, x):
+        x, y = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
+        return 0.5 * x**2 - 0.5 * y**2 + 0.25 * y**4
+
+    def grad(self, x):
+        x, y = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
+        return np.stack([x, y**3 - y], axis=-1)
+
+
+def _log1p_exp(z):
+    """log(1 + exp(z)) without overflow."""
+    return np.logaddexp(0.0, z)
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # stable for large |z|
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SparseLogistic:
+    """L2-regularized logistic regression on seeded synthetic data in which some features are rare.
+
+    The first `n_common` features are present in every sample; each of the remaining `n_rare`
+    features is present (value 1) in a fraction `rare_freq` of the samples and carries as much signal
+    as a common feature. Gradient descent hardly moves the weights of rare features, because their
+    gradients are small on average; AdaGrad gives them larger steps.
+    """
+
+    n_samples: int = 1000
+    n_common: int = 5
+    n_rare: int = 20
+    rare_freq: float = 0.03
+    l2: float = 1e-3
+    seed: int = 0
+    name = "sparse logistic"
+
+    @cached_property
+    def data(self):
+        rng = np.random.default_rng(self.seed)
+        common = rng.normal(size=(self.n_samples, self.n_common))
+        rare = (rng.random((self.n_samples, self.n_rare)) < self.rare_freq).astype(np.float64)
+        features = np.hstack([common, rare])
+        true_w = np.concatenate([rng.normal(size=self.n_common), rng.choice([-3.0, 3.0], self.n_rare)])
+        labels = np.where(rng.random(self.n_samples) < _sigmoid(features @ true_w), 1.0, -1.0)
+        return features, labels, true_w
+
+    @property
+    def dim(self) -> int:
+        return self.n_common + self.n_rare
+
+    @property
+    def x0(self):
+        return np.zeros(self.dim)
+
+    def f(self, w):
+        features, labels, _ = self.data
+        w = np.asarray(w, dtype=np.float64)
+        margins = labels * (w @ features.T)
+        return np.mean(_log1p_exp(-margins), axis=-1) + 0.5 * self.l2 * np.sum(w * w, axis=-1)
+
+    def grad(self, w):
+        features, labels, _ = self.data
+        w = np.asarray(w, dtype=np.float64)
+        margins = labels * (w @ features.T)
+        weights = -labels * _sigmoid(-margins) / self.n_samples
+        return weights @ features + self.l2 * w
+
+    def hessian(self, w):
+        features, labels, _ = self.data
+        p = _sigmoid(labels * (features @ w))
+        return (features.T * (p * (1 - p))) @ features / self.n_samples + self.l2 * np.eye(self.dim)
+
+    @cached_property
+    def minimum(self):
+        """Found by Newton's method, which converges to machine precision on this convex problem."""
+        w = np.zeros(self.dim)
+        for _ in range(50):
+            step = np.linalg.solve(self.hessian(w), self.grad(w))
+            w = w - step
+            if np.max(np.abs(step)) < 1e-14:
+                break
+        return w
+
+    @cached_property
+    def f_min(self):
+        return float(self.f(self.minimum))
+
+
+SURFACES = {p.name: p for p in (Quadratic(), Rosenbrock(), Beale(), Saddle())}

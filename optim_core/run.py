@@ -1,0 +1,77 @@
+"""Running an optimizer on a problem, with divergence recorded as data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Trajectory:
+    """The path of a (possibly batched) run.
+
+    params: shape (steps + 1, *batch, dim), the start point first.
+    loss: shape (steps + 1, *batch).
+    diverged_at: the first step whose params or loss were non-finite or beyond the bound; None if the
+        run never diverged. For a batched run, an object array of shape `batch` holding an int or None
+        per element. From that step on, that element's params and loss are NaN.
+    """
+
+    params: np.ndarray
+    loss: np.ndarray
+    diverged_at: object
+
+    @property
+    def diverged(self) -> np.ndarray | bool:
+        """Whether each run (or the single run) diverged."""
+        if self.loss.ndim == 1:
+            return self.diverged_at is not None
+        return np.array([s is not None for s in self.diverged_at.flat], dtype=bool).reshape(self.diverged_at.shape)
+
+    @property
+    def final_loss(self) -> np.ndarray:
+        return self.loss[-1]
+
+
+def run(opt, problem, x0=None, steps: int = 100, bound: float = 1e10) -> Trajectory:
+    """Run `opt` from `x0` (default: the problem's own start) for `steps` steps on `problem`.
+
+    x0 has shape (..., dim); it is broadcast against array-valued hyperparameters, so one call
+    runs a whole grid of settings. A run is stopped (frozen) at the first step where its params or loss
+    stop being finite or its params exceed `bound` in absolute value; numpy's overflow warnings are
+    silenced because that event is recorded in `diverged_at` instead.
+    """
+    if not (isinstance(steps, (int, np.integer)) and steps >= 0):
+        raise ValueError(f"steps must be an integer >= 0 (got {steps!r})")
+    x = np.asarray(problem.x0 if x0 is None else x0, dtype=np.float64)
+    if x.ndim == 0:
+        raise ValueError("x0 must have at least one dimension (its last axis holds the coordinates)")
+    x = np.array(np.broadcast_to(x, opt.batch_shape(x.shape)))
+    batch = x.shape[:-1]
+    params = np.empty((steps + 1, *x.shape))
+    loss = np.empty((steps + 1, *batch))
+    alive = np.ones(batch, dtype=bool)
+    first_bad = np.zeros(batch, dtype=np.int64)  # 0 means never
+    state = opt.init(x)
+    with np.errstate(all="ignore"):
+        params[0], loss[0] = x, problem.f(x)
+        for step in range(1, steps + 1):
+            new_x, state = opt.update(x, problem.grad(x), state)
+            new_loss = problem.f(new_x)
+            ok = np.isfinite(new_loss) & np.all(np.isfinite(new_x) & (np.abs(new_x) <= bound), axis=-1)
+            newly_bad = alive & ~ok
+            first_bad[newly_bad] = step
+            alive &= ok
+            x = np.where(alive[..., None], new_x, x)  # a diverged run stays frozen where it was
+            params[step] = np.where(alive[..., None], new_x, np.nan)
+            loss[step] = np.where(alive, new_loss, np.nan)
+    return Trajectory(params, loss, _diverged_at(first_bad))
+
+
+def _diverged_at(first_bad: np.ndarray):
+    if first_bad.ndim == 0:
+        return int(first_bad) or None
+    out = np.empty(first_bad.size, dtype=object)
+    out[:] = [int(s) or None for s in first_bad.flat]
+    return out.reshape(first_bad.shape)
