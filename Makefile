@@ -21,8 +21,9 @@ $(VENDOR)/.done: js/package.json js/package-lock.json scripts/vendor_js.sh
 	bash scripts/vendor_js.sh $(VENDOR)
 	touch $@
 
+# Playgrounds emit only their static HTML while the book is built (see optim_core/widgets.py).
 book: $(STAMP) $(VENDOR)/.done
-	$(VENV)/bin/jupyter-book build -W -n --keep-going .
+	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(VENV)/bin/jupyter-book build -W -n --keep-going .
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab book/

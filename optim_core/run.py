@@ -37,6 +37,9 @@ class Trajectory:
 def run(opt, problem, x0=None, steps: int = 100, bound: float = 1e10) -> Trajectory:
     """Run `opt` from `x0` (default: the problem's own start) for `steps` steps on `problem`.
 
+    Each step uses `problem.stochastic_grad(x, step)` if the problem defines it (minibatches, online
+    losses), else `problem.grad(x)`; `loss` always records the full objective `problem.f`.
+
     x0 has shape (..., dim); it is broadcast against array-valued hyperparameters, so one call
     runs a whole grid of settings. A run is stopped (frozen) at the first step where its params or loss
     stop being finite or its params exceed `bound` in absolute value; numpy's overflow warnings are
@@ -57,7 +60,7 @@ def run(opt, problem, x0=None, steps: int = 100, bound: float = 1e10) -> Traject
     with np.errstate(all="ignore"):
         params[0], loss[0] = x, problem.f(x)
         for step in range(1, steps + 1):
-            new_x, state = opt.update(x, problem.grad(x), state)
+            new_x, state = opt.update(x, _gradient(problem, x, step), state)
             new_loss = problem.f(new_x)
             ok = np.isfinite(new_loss) & np.all(np.isfinite(new_x) & (np.abs(new_x) <= bound), axis=-1)
             newly_bad = alive & ~ok
@@ -67,6 +70,13 @@ def run(opt, problem, x0=None, steps: int = 100, bound: float = 1e10) -> Traject
             params[step] = np.where(alive[..., None], new_x, np.nan)
             loss[step] = np.where(alive, new_loss, np.nan)
     return Trajectory(params, loss, _diverged_at(first_bad))
+
+
+def _gradient(problem, x, step):
+    """The gradient for this step: a problem with minibatches (or any step-dependent gradient)
+    defines `stochastic_grad(x, step)`; otherwise the full gradient `grad(x)`."""
+    stochastic = getattr(problem, "stochastic_grad", None)
+    return stochastic(x, step) if stochastic is not None else problem.grad(x)
 
 
 def _diverged_at(first_bad: np.ndarray):

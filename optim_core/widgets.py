@@ -1,0 +1,376 @@
+"""Playgrounds: sliders that rerun optimizers on a problem and redraw the figure in place.
+
+One `Playground` serves both ways a reader meets the book:
+
+- in Jupyter it displays as ipywidgets sliders over a matplotlib figure; moving a slider reruns the
+  optimizers with `optim_core.run` and redraws only the trajectory lines over a cached background;
+- in the static HTML book it displays as a self-contained HTML block: the trajectories for every
+  point of the slider grid, computed at build time with one batched `run` per optimizer, travel with
+  the page, and `book/_static/playground.js` redraws them on a canvas as a slider moves.
+
+Slider names route the values: "x0"/"y0" set the start point, "steps" the number of steps shown, a
+name the problem factory asks for rebuilds the problem, and every factory (optimizer or problem)
+receives the values whose names appear in its signature.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import html
+import inspect
+import io
+import itertools
+import json
+import os
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from optim_core import plots
+from optim_core.run import run
+
+# Set while the book is built: playgrounds then emit only their static HTML (no widget state, so the
+# pages need no widget manager). In Jupyter this is unset and the live widgets are shown.
+STATIC_ENV = "OPTIM_CORE_STATIC_PLAYGROUNDS"
+START_NAMES = ("x0", "y0")
+MAX_PAYLOAD_BYTES = 1_500_000  # keep each chapter page small
+
+
+@dataclasses.dataclass(frozen=True)
+class Slider:
+    """A slider over a fixed grid of values (the static book can only show grid points)."""
+
+    name: str
+    values: tuple
+    default: float
+    label: str = ""
+    fmt: str = ".3g"
+
+    def __post_init__(self):
+        values = tuple(float(v) for v in self.values)
+        if not values:
+            raise ValueError(f"slider {self.name!r} needs at least one value")
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "label", self.label or self.name)
+
+    @classmethod
+    def log(cls, name, low, high, num, default, **kwargs):
+        """Values spaced evenly on a log scale, as learning rates want."""
+        return cls(name, tuple(np.geomspace(low, high, num)), default, **kwargs)
+
+    @classmethod
+    def linear(cls, name, low, high, num, default, **kwargs):
+        return cls(name, tuple(np.linspace(low, high, num)), default, **kwargs)
+
+    @property
+    def default_index(self) -> int:
+        return int(np.argmin(np.abs(np.asarray(self.values) - self.default)))
+
+    def text(self, index: int) -> str:
+        return format(self.values[index], self.fmt)
+
+
+def _call(fn, values: dict):
+    """Call fn with the slider values its signature names (all of them if it takes **kwargs)."""
+    params = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return fn(**values)
+    return fn(**{k: v for k, v in values.items() if k in params})
+
+
+def summary(label: str, gap: np.ndarray, step: int) -> str:
+    """One line per optimizer under the figure; playground.js writes the same text."""
+    shown = gap[: step + 1]
+    bad = np.flatnonzero(np.isnan(shown))
+    if bad.size:
+        return f"{label}: diverged at step {bad[0]}"
+    return f"{label}: f - f* = {shown[-1]:.2e} after {step} steps"
+
+
+class Playground:
+    """Optimizers on a problem, with sliders for their hyperparameters.
+
+    problem: a problem object, or a factory taking slider values (e.g. `kappa`) and returning one.
+    optimizers: label -> factory taking slider values and returning an optimizer. Factories must
+        work on numpy arrays as well as numbers (the static grid calls them once with arrays).
+    sliders: the `Slider`s, in display order.
+    steps: steps per run (a slider named "steps" shows a prefix of them).
+    x0: the start point (default the problem's); sliders "x0" and "y0" override its coordinates.
+    readout: optional function of the slider values returning a line of text shown under the figure
+        (e.g. a rate predicted by theory).
+    """
+
+    def __init__(self, key, problem, optimizers, sliders, steps=100, x0=None, readout=None, caption=""):
+        self.key = key
+        self.problem = problem
+        self.optimizers = dict(optimizers)
+        self.sliders = list(sliders)
+        self.steps = int(max([steps, *self._slider("steps").values]) if self._slider("steps") else steps)
+        self.x0 = x0
+        self.readout = readout
+        self.caption = caption
+        problem_args = set(inspect.signature(problem).parameters) if callable(problem) else set()
+        self._problem_sliders = [s for s in self.sliders if s.name in problem_args]
+        self._grid_sliders = [s for s in self.sliders if s.name != "steps"]
+        self._problems = {}
+
+    # ----- computing -------------------------------------------------------------------------------
+    def _slider(self, name):
+        return next((s for s in self.sliders if s.name == name), None)
+
+    def problem_for(self, values: dict):
+        """The problem at these slider values (built once per distinct setting)."""
+        if not callable(self.problem):
+            return self.problem
+        key = tuple(float(values[s.name]) for s in self._problem_sliders)
+        if key not in self._problems:
+            self._problems[key] = _call(self.problem, values)
+        return self._problems[key]
+
+    def _start(self, problem, values: dict) -> np.ndarray:
+        x0 = np.asarray(problem.x0 if self.x0 is None else self.x0, dtype=np.float64)
+        overrides = {i: values[name] for i, name in enumerate(START_NAMES) if name in values}
+        if not overrides:
+            return x0
+        return np.stack(np.broadcast_arrays(*(overrides.get(i, x) for i, x in enumerate(x0))), axis=-1)
+
+    def compute(self, values: dict) -> dict:
+        """label -> Trajectory at one setting of the sliders (scalars), or at a grid (arrays)."""
+        problem = self.problem_for(values)
+        hyper = {k: (np.asarray(v)[..., None] if np.ndim(v) else v) for k, v in values.items()}
+        x0 = self._start(problem, values)
+        out = {}
+        for label, factory in self.optimizers.items():
+            opt = _call(factory, hyper)
+            out[label] = run(opt, problem, np.broadcast_to(x0, opt.batch_shape(x0.shape)), self.steps)
+        return out
+
+    def default_values(self) -> dict:
+        return {s.name: s.values[s.default_index] for s in self.sliders}
+
+    @property
+    def grid_shape(self) -> tuple:
+        return tuple(len(s.values) for s in self._grid_sliders)
+
+    @property
+    def is_2d(self) -> bool:
+        return hasattr(self.problem_for(self.default_values()), "bounds")
+
+    def grid(self):
+        """Every run on the slider grid: paths (n_opt, *grid, steps+1, 2) and gaps (n_opt, *grid, steps+1),
+        in float64, with one batched `run` per optimizer and problem setting."""
+        if hasattr(self, "_grid"):
+            return self._grid
+        shape, n = self.grid_shape, len(self.optimizers)
+        dim = len(np.atleast_1d(self._start(self.problem_for(self.default_values()), {})))
+        paths = np.empty((n, *shape, self.steps + 1, dim))
+        gaps = np.empty((n, *shape, self.steps + 1))
+        problem_axes = [i for i, s in enumerate(self._grid_sliders) if s in self._problem_sliders]
+        for combo in itertools.product(*(range(len(self._grid_sliders[i].values)) for i in problem_axes)):
+            chosen = dict(zip(problem_axes, combo, strict=True))
+            values, where = {}, []
+            for axis, s in enumerate(self._grid_sliders):
+                if axis in chosen:
+                    values[s.name] = s.values[chosen[axis]]
+                    where.append(slice(chosen[axis], chosen[axis] + 1))
+                else:
+                    axis_shape = [1] * len(shape)
+                    axis_shape[axis] = len(s.values)
+                    values[s.name] = np.reshape(s.values, axis_shape)
+                    where.append(slice(None))
+            if not self._grid_sliders:
+                values = {}
+            problem = self.problem_for(values)
+            sub_shape = tuple(1 if a in chosen else k for a, k in enumerate(shape))
+            for k, traj in enumerate(self.compute(values).values()):
+                path = np.broadcast_to(np.moveaxis(traj.params, 0, -2), (*sub_shape, self.steps + 1, dim))
+                gap = np.broadcast_to(np.moveaxis(traj.loss, 0, -1), (*sub_shape, self.steps + 1))
+                paths[(k, *where)] = path
+                gaps[(k, *where)] = plots.loss_gap(gap, problem.f_min)
+        self._grid = (paths, gaps)
+        return self._grid
+
+    def _loss_limits(self):
+        """The loss axis spans the grid's runs: from 10x the worst start down to their best value,
+        at most 12 decades (diverging runs leave through the top)."""
+        gaps = self.grid()[1]
+        high = float(np.nanmax(gaps[..., 0])) * 10
+        finite = gaps[np.isfinite(gaps)]
+        low = max(float(finite.min()) / 3, high * 1e-12)
+        return low, high
+
+    # ----- the figure, shared by both views ----------------------------------------------------------
+    def _figure(self, problem):
+        if hasattr(problem, "bounds"):
+            fig, (ax_path, ax_loss) = plots.figure(ncols=2, width=4.6, height=3.6)
+            plots.contours(ax_path, problem)
+        else:
+            fig, ax_loss = plots.figure(width=6.0, height=3.6)
+            ax_path = None
+        with mpl.rc_context(plots.STYLE):
+            ax_loss.set_yscale("log")
+            ax_loss.set(xlim=(0, self.steps), ylim=self._loss_limits(), xlabel="step $t$", ylabel=r"$f(w_t) - f^\star$")
+            lines = {}
+            for i, label in enumerate(self.optimizers):
+                color = plots.color_of(label, i)
+                path_line = plots.path_line(ax_path, label, i, animated=True) if ax_path else None
+                (loss_line,) = ax_loss.plot([], [], color=color, label=label, animated=True)
+                lines[label] = (path_line, loss_line)
+            (ax_path or ax_loss).legend(loc="upper right")
+        return fig, ax_path, ax_loss, lines
+
+    # ----- live view (Jupyter) -----------------------------------------------------------------------
+    def widget(self):
+        """The live ipywidgets version: sliders, the figure as an image, and a text readout."""
+        return _LiveView(self).box
+
+    # ----- static view (HTML book) -------------------------------------------------------------------
+    def static_html(self) -> str:
+        paths, gaps = self.grid()
+        backgrounds, geometry = [], None
+        problem_grid = [range(len(s.values)) for s in self._problem_sliders]
+        for combo in itertools.product(*problem_grid):
+            values = {**self.default_values(), **{s.name: s.values[i] for s, i in zip(self._problem_sliders, combo)}}
+            fig, ax_path, ax_loss, _ = self._figure(self.problem_for(values))
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            png = io.BytesIO()
+            canvas.print_png(png)
+            backgrounds.append(base64.b64encode(png.getvalue()).decode())
+            geometry = geometry or _geometry(fig, ax_path, ax_loss)
+        grid_index = [self._grid_sliders.index(s) for s in self._problem_sliders]
+        payload = {
+            "key": self.key,
+            "labels": list(self.optimizers),
+            "colors": [plots.color_of(label, i) for i, label in enumerate(self.optimizers)],
+            "sliders": [
+                {
+                    "name": s.name,
+                    "label": s.label,
+                    "values": list(s.values),
+                    "texts": [s.text(i) for i in range(len(s.values))],
+                    "default": s.default_index,
+                }
+                for s in self.sliders
+            ],
+            "grid": [s.name for s in self._grid_sliders],
+            "problemAxes": grid_index,
+            "steps": self.steps,
+            "dim": paths.shape[-1],
+            "backgrounds": backgrounds,
+            "geometry": geometry,
+            "readouts": self._readouts(),
+            "paths": _b64_float32(paths) if self.is_2d else None,
+            "gaps": _b64_float32(gaps),
+        }
+        data = json.dumps(payload, separators=(",", ":"))
+        if len(data) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"playground {self.key!r} embeds {len(data)} bytes; shrink its slider grid or steps")
+        caption = f'<p class="pg-caption">{html.escape(self.caption)}</p>' if self.caption else ""
+        return (
+            f'<div class="optim-playground" data-key="{html.escape(self.key)}">{caption}'
+            '<noscript>This playground needs JavaScript.</noscript>'
+            f'<script type="application/json" class="pg-data">{data}</script></div>'
+        )
+
+    def _readouts(self):
+        if self.readout is None:
+            return None
+        texts = []
+        for index in itertools.product(*(range(len(s.values)) for s in self._grid_sliders)):
+            texts.append(_call(self.readout, {s.name: s.values[i] for s, i in zip(self._grid_sliders, index)}))
+        return texts
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {} if os.environ.get(STATIC_ENV) else dict(self.widget()._repr_mimebundle_())
+        bundle.update({"text/plain": f"Playground({self.key!r})", "text/html": self.static_html()})
+        return bundle
+
+
+def _b64_float32(values: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(values, dtype="<f4").tobytes()).decode()
+
+
+def _geometry(fig, ax_path, ax_loss) -> dict:
+    """Where each axes sits in the background image, in pixels from the top-left, and its data limits."""
+    width, height = fig.canvas.get_width_height()
+
+    def box(ax):
+        if ax is None:
+            return None
+        x0, y0, w, h = ax.bbox.bounds
+        return {
+            "x": x0, "y": height - y0 - h, "w": w, "h": h,
+            "xlim": list(ax.get_xlim()), "ylim": list(ax.get_ylim()),
+            "xlog": ax.get_xscale() == "log", "ylog": ax.get_yscale() == "log",
+        }
+
+    return {"width": width, "height": height, "dpi": fig.dpi, "path": box(ax_path), "loss": box(ax_loss)}
+
+
+class _LiveView:
+    """Sliders over a figure whose background is rendered once per problem and whose lines are blitted."""
+
+    def __init__(self, playground: Playground):
+        import ipywidgets as w
+
+        self.pg = playground
+        self.controls = [
+            w.SelectionSlider(
+                options=[(s.text(i), i) for i in range(len(s.values))],
+                value=s.default_index,
+                description=s.label,
+                continuous_update=True,
+                style={"description_width": "initial"},
+                layout=w.Layout(width="340px"),
+            )
+            for s in playground.sliders
+        ]
+        self.image = w.Image(format="png")
+        self.text = w.HTML()
+        self._views = {}  # problem -> (canvas, background, lines)
+        for control in self.controls:
+            control.observe(self.redraw, names="value")
+        caption = [w.HTML(f"<b>{html.escape(playground.caption)}</b>")] if playground.caption else []
+        self.box = w.VBox([*caption, w.HBox(self.controls, layout=w.Layout(flex_flow="row wrap")), self.image, self.text])
+        self.redraw()
+
+    def values(self) -> dict:
+        return {s.name: s.values[c.value] for s, c in zip(self.pg.sliders, self.controls)}
+
+    def _view(self, problem):
+        if id(problem) not in self._views:
+            fig, _, _, lines = self.pg._figure(problem)
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            self._views[id(problem)] = (canvas, canvas.copy_from_bbox(fig.bbox), lines)
+        return self._views[id(problem)]
+
+    def redraw(self, change=None):
+        from PIL import Image
+
+        values = self.values()
+        problem = self.pg.problem_for(values)
+        shown = int(values.get("steps", self.pg.steps))
+        canvas, background, lines = self._view(problem)
+        canvas.restore_region(background)
+        texts = []
+        for label, traj in self.pg.compute(values).items():
+            path_line, loss_line = lines[label]
+            gap = plots.loss_gap(traj.loss, problem.f_min)
+            if path_line is not None:
+                path_line.set_data(traj.params[: shown + 1, 0], traj.params[: shown + 1, 1])
+                path_line.axes.draw_artist(path_line)
+            loss_line.set_data(np.arange(shown + 1), gap[: shown + 1])
+            loss_line.axes.draw_artist(loss_line)
+            texts.append(summary(label, gap, shown))
+        if self.pg.readout is not None:
+            texts.append(_call(self.pg.readout, values))
+        png = io.BytesIO()
+        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+            png, format="png", compress_level=1
+        )
+        self.image.value = png.getvalue()
+        self.text.value = "<br>".join(html.escape(t) for t in texts)
