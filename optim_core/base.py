@@ -49,7 +49,7 @@ class Optimizer:
 
     def batch_shape(self, params_shape: tuple) -> tuple:
         """The shape a run takes once params broadcast against array-valued hyperparameters."""
-        shapes = [np.shape(v) for v in self.hyperparameters().values() if not callable(v)]
+        shapes = [np.shape(v(1) if callable(v) else v) for v in self.hyperparameters().values()]
         return np.broadcast_shapes(tuple(params_shape), *shapes)
 
 

@@ -47,6 +47,7 @@ class Slider:
     default: float
     label: str = ""
     fmt: str = ".3g"
+    names: tuple = ()  # shown instead of the numbers, for a categorical slider (e.g. which problem)
 
     def __post_init__(self):
         values = tuple(float(v) for v in self.values)
@@ -69,7 +70,7 @@ class Slider:
         return int(np.argmin(np.abs(np.asarray(self.values) - self.default)))
 
     def text(self, index: int) -> str:
-        return format(self.values[index], self.fmt)
+        return self.names[index] if self.names else format(self.values[index], self.fmt)
 
 
 def _call(fn, values: dict):
