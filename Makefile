@@ -32,9 +32,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check optim_core tests benchmarks
 
+# Everything in one pytest run: unit, property, parity and chapter tests, the browser tests of the
+# built site, and nbval on every chapter. nbval runs the notebooks as the build executed them
+# (_build/jupyter_execute), so each cell must again produce the same text output: a second,
+# independent execution that also proves the notebooks deterministic (figures are not compared).
 test: $(STAMP)
 	$(MAKE) lint
-	$(PY) -m pytest -n 2 tests
+	$(MAKE) book
+	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(PY) -m pytest -n 2 --dist loadfile \
+		tests --nbval --nbval-current-env _build/jupyter_execute/book
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

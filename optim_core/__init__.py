@@ -15,4 +15,4 @@ from optim_core.rmsprop import RMSProp
 from optim_core.run import Trajectory, run
 from optim_core.signgd import SignGD
 
-__all__ = ["GD", "Momentum", "AdaGrad", "RMSProp", "SignGD", "Adam", "AdamW", "Lion", "run", "Trajectory"]
+__all__ = ["GD", "AdaGrad", "Adam", "AdamW", "Lion", "Momentum", "RMSProp", "SignGD", "Trajectory", "run"]

@@ -233,7 +233,7 @@ class Playground:
         backgrounds, geometry = [], None
         problem_grid = [range(len(s.values)) for s in self._problem_sliders]
         for combo in itertools.product(*problem_grid):
-            values = {**self.default_values(), **{s.name: s.values[i] for s, i in zip(self._problem_sliders, combo)}}
+            values = {**self.default_values(), **{s.name: s.values[i] for s, i in zip(self._problem_sliders, combo, strict=True)}}
             fig, ax_path, ax_loss, _ = self._figure(self.problem_for(values))
             canvas = FigureCanvasAgg(fig)
             canvas.draw()
@@ -272,7 +272,7 @@ class Playground:
         caption = f'<p class="pg-caption">{html.escape(self.caption)}</p>' if self.caption else ""
         return (
             f'<div class="optim-playground" data-key="{html.escape(self.key)}">{caption}'
-            '<noscript>This playground needs JavaScript.</noscript>'
+            "<noscript>This playground needs JavaScript.</noscript>"
             f'<script type="application/json" class="pg-data">{data}</script></div>'
         )
 
@@ -281,7 +281,7 @@ class Playground:
             return None
         texts = []
         for index in itertools.product(*(range(len(s.values)) for s in self._grid_sliders)):
-            texts.append(_call(self.readout, {s.name: s.values[i] for s, i in zip(self._grid_sliders, index)}))
+            texts.append(_call(self.readout, {s.name: s.values[i] for s, i in zip(self._grid_sliders, index, strict=True)}))
         return texts
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -303,9 +303,14 @@ def _geometry(fig, ax_path, ax_loss) -> dict:
             return None
         x0, y0, w, h = ax.bbox.bounds
         return {
-            "x": x0, "y": height - y0 - h, "w": w, "h": h,
-            "xlim": list(ax.get_xlim()), "ylim": list(ax.get_ylim()),
-            "xlog": ax.get_xscale() == "log", "ylog": ax.get_yscale() == "log",
+            "x": x0,
+            "y": height - y0 - h,
+            "w": w,
+            "h": h,
+            "xlim": list(ax.get_xlim()),
+            "ylim": list(ax.get_ylim()),
+            "xlog": ax.get_xscale() == "log",
+            "ylog": ax.get_yscale() == "log",
         }
 
     return {"width": width, "height": height, "dpi": fig.dpi, "path": box(ax_path), "loss": box(ax_loss)}
@@ -335,11 +340,13 @@ class _LiveView:
         for control in self.controls:
             control.observe(self.redraw, names="value")
         caption = [w.HTML(f"<b>{html.escape(playground.caption)}</b>")] if playground.caption else []
-        self.box = w.VBox([*caption, w.HBox(self.controls, layout=w.Layout(flex_flow="row wrap")), self.image, self.text])
+        self.box = w.VBox(
+            [*caption, w.HBox(self.controls, layout=w.Layout(flex_flow="row wrap")), self.image, self.text]
+        )
         self.redraw()
 
     def values(self) -> dict:
-        return {s.name: s.values[c.value] for s, c in zip(self.pg.sliders, self.controls)}
+        return {s.name: s.values[c.value] for s, c in zip(self.pg.sliders, self.controls, strict=True)}
 
     def _view(self, problem):
         if id(problem) not in self._views:

@@ -144,7 +144,10 @@
       if (data.readouts) lines.push(data.readouts[flat]);
       readout.replaceChildren(...lines.flatMap((line, i) => (i ? [document.createElement("br"), line] : [line])));
       const values = Object.fromEntries(data.sliders.map((s) => [s.name, s.values[index[s.name]]]));
-      root.pgState = { key: data.key, values, shown, drawn, readout: lines, frame: (root.pgState?.frame ?? 0) + 1 };
+      const frame = (root.pgState?.frame ?? 0) + 1;
+      // readyAt: when the playground first became interactive, in ms since navigation (benchmarks read it).
+      const readyAt = root.pgState?.readyAt ?? performance.now();
+      root.pgState = { key: data.key, values, shown, drawn, readout: lines, frame, readyAt };
       root.dataset.frame = root.pgState.frame;
     }
 

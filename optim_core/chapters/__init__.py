@@ -26,10 +26,15 @@ def register(key: str):
     return wrap
 
 
-def get(key: str) -> Playground:
-    """Build the playground registered as `key` (importing every chapter module first)."""
+def keys() -> list[str]:
+    """The keys of every chapter's playground (importing every chapter module registers them)."""
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
-    if key not in REGISTRY:
+    return sorted(REGISTRY)
+
+
+def get(key: str) -> Playground:
+    """Build the playground registered as `key`."""
+    if key not in keys():
         raise KeyError(f"no playground {key!r}; known: {sorted(REGISTRY)}")
     return REGISTRY[key]()

@@ -1,0 +1,80 @@
+"""Static page cost: bytes transferred per chapter page (HTML, embedded playground data, scripts,
+styles, fonts) and the time from navigation to every playground on the page being interactive,
+in Chromium (Playwright) against the built site served from 127.0.0.1."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import yaml
+
+from benchmarks.common import stats, table
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def chapter_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    docs = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [f"{d}.html" for d in docs if d.split("/")[-1][:2].isdigit()]
+
+
+def visit(browser, url: str) -> tuple[int, float]:
+    """(bytes transferred, ms until the last playground drew its first frame) for one cold load."""
+    context = browser.new_context()
+    page = context.new_page()
+    sizes = []
+    page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]))
+    page.goto(url, wait_until="load")
+    page.wait_for_function("[...document.querySelectorAll('.optim-playground')].every(p => p.pgState)")
+    ready = page.evaluate(
+        "Math.max(0, ...[...document.querySelectorAll('.optim-playground')].map(p => p.pgState.readyAt))"
+    )
+    page.wait_for_load_state("networkidle")
+    context.close()
+    return sum(sizes), ready
+
+
+def run(quick: bool = False) -> str:
+    from playwright.sync_api import sync_playwright
+
+    if not (SITE / "index.html").is_file():
+        return "## Static page cost\n\n(the site is not built: run `make book` first)"
+    handler = functools.partial(_Quiet, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            pages = chapter_pages()[:2] if quick else chapter_pages()
+            for path in pages:
+                loads = [visit(browser, f"{base}/{path}") for _ in range(1 if quick else 5)]
+                size = loads[0][0]
+                ready = stats([r / 1000 for _, r in loads])
+                rows.append(
+                    [
+                        path.split("/")[-1],
+                        f"{size / 1e6:.2f} MB",
+                        "yes" if size <= 3e6 else "no",
+                        f"{ready['median'] * 1e3:.0f} ms",
+                        f"{ready['p95'] * 1e3:.0f} ms",
+                        "yes" if ready["p95"] <= 1.5 else "no",
+                    ]
+                )
+            browser.close()
+    finally:
+        server.shutdown()
+    header = ["page", "bytes transferred", "<= 3 MB", "interactive (median)", "p95", "<= 1.5 s"]
+    return "## Static page cost (cold load, Chromium, 127.0.0.1)\n\n" + table(header, rows)

@@ -1,0 +1,303 @@
+"""Chapter "Exponential moving averages": the experiments behind its numbers and its playground.
+
+An EMA v_t = beta v_{t-1} + (1 - beta) x_t is also gradient descent with lr = 1 - beta on the moving
+target f_t(w) = 1/2 ||w - x_t||^2; `NoisyTarget` is that problem, and the playground runs it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cached_property
+
+import matplotlib as mpl
+import numpy as np
+
+from optim_core import GD, plots, run
+from optim_core.chapters import register
+from optim_core.ema import ema, ema_weights, effective_memory
+from optim_core.widgets import Playground, Slider
+
+# ----- the worked computation ----------------------------------------------------------------------
+
+WORKED_XS = (4.0, 2.0, 6.0)
+WORKED_BETA = 0.5
+
+
+def worked_example(xs=WORKED_XS, beta=WORKED_BETA) -> np.ndarray:
+    """v_1 .. v_T of a short sequence, the chapter's hand computation."""
+    return ema(np.asarray(xs, dtype=np.float64), beta)
+
+
+def unrolled(xs=WORKED_XS, beta=WORKED_BETA) -> float:
+    """v_T written as a weighted sum of the inputs, sum_k (1 - beta) beta^(T-k) x_k."""
+    xs = np.asarray(xs, dtype=np.float64)
+    return float(ema_weights(beta, len(xs)) @ xs)
+
+
+# ----- weights and memory ---------------------------------------------------------------------------
+
+
+def shades(n: int) -> list:
+    """n colors from dark to light along one colormap, for curves indexed by a parameter (beta, alpha)."""
+    cmap = mpl.colormaps["viridis"]
+    return [cmap(x) for x in np.linspace(0.05, 0.8, n)]
+
+
+def recent_weight_fraction(beta: float, horizon: int | None = None) -> float:
+    """The share of an old EMA's total weight carried by its last round(1/(1-beta)) inputs, summed from ema_weights."""
+    memory = round(float(effective_memory(beta)))
+    weights = ema_weights(beta, horizon or 60 * memory)  # long enough that the older tail is negligible
+    return float(weights[-memory:].sum() / weights.sum())
+
+
+def memory_table(betas=(0.5, 0.8, 0.9, 0.99, 0.999)) -> list[dict]:
+    """For each beta: the memory 1/(1-beta), the share of weight in that many recent steps, the half-life."""
+    return [
+        {
+            "beta": beta,
+            "memory": float(effective_memory(beta)),
+            "recent_share": recent_weight_fraction(beta),
+            "half_life": float(np.log(2) / -np.log(beta)),
+        }
+        for beta in betas
+    ]
+
+
+def memory_markdown(rows) -> str:
+    """memory_table's rows as a Markdown table."""
+    lines = [
+        "| $\\beta$ | memory $1/(1-\\beta)$ | share of the weight in the last $1/(1-\\beta)$ steps "
+        "| half-life of a weight (steps) |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        lines.append(f"| {r['beta']:g} | {r['memory']:.0f} | {r['recent_share']:.1%} | {r['half_life']:.1f} |")
+    return "\n".join(lines)
+
+
+def weights_figure(betas=(0.8, 0.95), t: int = 60):
+    """The weight v_t puts on each input against its age; the title gives the last 1/(1-beta) inputs' share."""
+    fig, axes = plots.figure(ncols=len(betas), width=4.4, height=3.0, sharey=True)
+    with mpl.rc_context(plots.STYLE):
+        for ax, beta, color in zip(axes, betas, shades(3), strict=False):
+            weights = ema_weights(beta, t)[::-1]  # index = age t - k
+            age = np.arange(t)
+            memory = round(float(effective_memory(beta)))
+            recent = age < memory
+            ax.bar(age[recent], weights[recent], width=0.8, color=color, label=f"the last {memory} inputs")
+            ax.bar(age[~recent], weights[~recent], width=0.8, color=color, alpha=0.3, label="older inputs")
+            ax.set_title(f"β = {beta}: the last {memory} inputs carry {recent_weight_fraction(beta):.0%}")
+            ax.set(xlabel="age of the input, $t-k$", xlim=(-1, t))
+            ax.legend(loc="upper right")
+        axes[0].set_ylabel(r"weight $(1-\beta)\,\beta^{t-k}$")
+    return fig
+
+
+# ----- smoothing and lag ------------------------------------------------------------------------------
+
+
+def noisy_wave(steps: int = 300, sigma: float = 0.5, seed: int = 0):
+    """A slow sine wave (the signal) and the same wave plus seeded Gaussian noise (the measurements)."""
+    t = np.arange(1, steps + 1)
+    signal = np.sin(2 * np.pi * t / 150)
+    return signal, signal + sigma * np.random.default_rng(seed).normal(size=steps)
+
+
+def smoothing_figure(betas=(0.5, 0.9, 0.98), steps: int = 300, seed: int = 0):
+    """EMAs of one noisy wave for several beta: larger beta is smoother but lags further behind."""
+    signal, xs = noisy_wave(steps, seed=seed)
+    fig, ax = plots.figure(width=8.0, height=3.4)
+    t = np.arange(1, steps + 1)
+    with mpl.rc_context(plots.STYLE):
+        ax.plot(t, xs, ".", color="#bbbbbb", markersize=3, label="measurements $x_t$")
+        ax.plot(t, signal, color="black", linestyle="--", linewidth=1.0, label="the signal without noise")
+        for beta, color in zip(betas, shades(len(betas)), strict=True):
+            ax.plot(t, ema(xs, beta), color=color, label=f"EMA, β = {beta}")
+        ax.set(xlabel="step $t$", ylabel="value", xlim=(0, steps))
+        fig.legend(loc="outside upper center", ncols=5)
+    return fig
+
+
+def noise_left(beta: float, steps: int = 200_000, seed: int = 1) -> float:
+    """Measured standard deviation of the EMA of unit white noise, once the start is forgotten."""
+    xs = np.random.default_rng(seed).normal(size=steps)
+    burn = 20 * round(float(effective_memory(beta)))
+    return float(np.std(ema(xs, beta)[burn:]))
+
+
+def noise_left_predicted(beta: float) -> float:
+    """sqrt((1 - beta) / (1 + beta)): the stationary standard deviation of the EMA of unit white noise."""
+    return float(np.sqrt((1 - beta) / (1 + beta)))
+
+
+def ramp_lag(beta: float, steps: int = 2000) -> float:
+    """How many steps the EMA of the ramp x_t = t trails behind it at the end (tends to beta / (1 - beta))."""
+    t = np.arange(1, steps + 1, dtype=np.float64)
+    return float(t[-1] - ema(t, beta)[-1])
+
+
+# ----- the bias of v_0 = 0 -------------------------------------------------------------------------------
+
+BIAS_LEVEL = 5.0
+
+
+def noisy_level(steps: int = 60, level: float = BIAS_LEVEL, sigma: float = 1.0, seed: int = 0) -> np.ndarray:
+    """Seeded noisy measurements of a constant level."""
+    return level + sigma * np.random.default_rng(seed).normal(size=steps)
+
+
+def bias_runs(beta: float = 0.9, steps: int = 60, seed: int = 0) -> dict:
+    """The measurements and their EMA without and with bias correction."""
+    xs = noisy_level(steps, seed=seed)
+    return {"xs": xs, "plain": ema(xs, beta), "corrected": ema(xs, beta, bias_corrected=True)}
+
+
+def early_error(beta: float = 0.9, first: int = 20, seed: int = 0) -> tuple[float, float]:
+    """Mean |estimate - level| over the first steps, for the plain and the bias-corrected EMA."""
+    runs = bias_runs(beta, steps=first, seed=seed)
+    return (
+        float(np.mean(np.abs(runs["plain"] - BIAS_LEVEL))),
+        float(np.mean(np.abs(runs["corrected"] - BIAS_LEVEL))),
+    )
+
+
+def steps_to_weight(beta: float, share: float = 0.95) -> int:
+    """The first t at which the weights of an EMA started at 0 sum to at least `share` (1 - beta^t >= share)."""
+    t = np.arange(1, 100_000)
+    return int(t[np.argmax(1 - np.power(beta, t) >= share)])
+
+
+def bias_figure(beta: float = 0.9, steps: int = 60, seed: int = 0):
+    """Left: plain and bias-corrected EMA of a noisy constant. Right: the total weight 1 - beta^t."""
+    runs = bias_runs(beta, steps, seed)
+    t = np.arange(1, steps + 1)
+    fig, (a, b) = plots.figure(ncols=2, width=4.6, height=3.3)
+    dark, light = shades(2)
+    with mpl.rc_context(plots.STYLE):
+        a.plot(t, runs["xs"], ".", color="#bbbbbb", markersize=4, label="measurements")
+        a.axhline(BIAS_LEVEL, color="black", linestyle="--", linewidth=1.0, label="true level")
+        a.plot(t, runs["plain"], color=dark, label="$v_t$ (started at 0)")
+        a.plot(t, runs["corrected"], color="#d62728", label=r"$v_t / (1-\beta^t)$")
+        a.set(xlabel="step $t$", ylabel="value", title=f"β = {beta}", xlim=(0, steps))
+        a.legend(loc="lower right")
+        for bb, color in zip((0.9, 0.99), (dark, light), strict=True):
+            b.plot(t, 1 - np.power(bb, t), color=color, label=f"β = {bb}")
+        b.axhline(1.0, color="black", linewidth=0.8)
+        b.set(xlabel="step $t$", ylabel=r"total weight $1-\beta^t$", ylim=(0, 1.05), xlim=(0, steps))
+        b.legend(loc="center right")
+    return fig
+
+
+# ----- an EMA is gradient descent on a moving target --------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class NoisyTarget:
+    """Seeded noisy samples x_t = centre + sigma * noise, and the online loss f_t(w) = 1/2 ||w - x_t||^2.
+
+    `stochastic_grad(w, step)` is the gradient of f_t, w - x_step (the same sample for every element of a
+    batch); `f(w) = 1/2 ||w - centre||^2` is the distance to the centre the samples scatter around.
+    """
+
+    centre: tuple = (3.0, 2.0)
+    sigma: float = 0.75
+    n_samples: int = 500
+    seed: int = 0
+    name = "noisy target"
+    x0 = np.zeros(2)
+    bounds = ((-1.0, 5.5), (-1.0, 4.0))
+    f_min = 0.0
+
+    @property
+    def minimum(self) -> np.ndarray:
+        return np.asarray(self.centre, dtype=np.float64)
+
+    @cached_property
+    def samples(self) -> np.ndarray:
+        noise = np.random.default_rng(self.seed).normal(size=(self.n_samples, 2))
+        return self.minimum + self.sigma * noise
+
+    def f(self, w):
+        d = np.asarray(w, dtype=np.float64) - self.minimum
+        return 0.5 * np.sum(d * d, axis=-1)
+
+    def grad(self, w):
+        return np.asarray(w, dtype=np.float64) - self.minimum
+
+    def stochastic_grad(self, w, step: int):
+        if not 1 <= step <= self.n_samples:
+            raise ValueError(f"step must be in 1..{self.n_samples} (got {step})")
+        return np.asarray(w, dtype=np.float64) - self.samples[step - 1]
+
+
+def corrected_lr(beta):
+    """The schedule lr_t = (1 - beta) / (1 - beta^t) that makes GD on NoisyTarget the bias-corrected EMA."""
+    return lambda t: (1.0 - beta) / (1.0 - np.power(beta, t))
+
+
+def ema_as_gd(beta, steps: int = 100, bias_corrected: bool = False, target: NoisyTarget | None = None):
+    """GD with lr = 1 - beta (or the corrected schedule) on a NoisyTarget, started at v_0 = 0."""
+    target = target or NoisyTarget()
+    lr = corrected_lr(beta) if bias_corrected else 1.0 - beta
+    return run(GD(lr), target, target.x0, steps)
+
+
+def gd_vs_ema_gap(beta: float = 0.9, steps: int = 100) -> float:
+    """The largest difference between the GD runs and optim_core.ema.ema on the same samples (both kinds)."""
+    target = NoisyTarget()
+    gaps = []
+    for corrected in (False, True):
+        gd = ema_as_gd(beta, steps, corrected, target).params[1:]
+        gaps.append(np.max(np.abs(gd - ema(target.samples[:steps], beta, bias_corrected=corrected))))
+    return float(max(gaps))
+
+
+PLAYGROUND_LINES = {"Plain EMA": False, "Bias-corrected EMA": True}  # label -> bias_corrected
+
+
+def target_figure(beta: float = 0.9, steps: int = 40):
+    """The samples of a NoisyTarget and the two EMAs of them, drawn as GD paths."""
+    target = NoisyTarget()
+    fig, ax = plots.figure(width=5.6, height=4.2)
+    plots.contours(ax, target)
+    with mpl.rc_context(plots.STYLE):
+        ax.plot(*target.samples[:steps].T, "x", color="white", markersize=4, label="samples $x_t$")
+    for i, (label, corrected) in enumerate(PLAYGROUND_LINES.items()):
+        path = ema_as_gd(beta, steps, corrected, target).params
+        plots.path_line(ax, label, i).set_data(path[:, 0], path[:, 1])
+    ax.set_title(f"β = {beta}, {steps} steps")
+    ax.legend(loc="upper left")
+    return fig
+
+
+# ----- the playground --------------------------------------------------------------------------------
+
+BETAS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+
+
+def readout(beta) -> str:
+    """The memory and the bias at this beta, as a line under the playground."""
+    memory = float(effective_memory(beta))
+    return (
+        f"β = {beta:g}: memory 1/(1-β) = {memory:.0f} steps; the plain EMA's weights sum to "
+        f"1-β^t = {1 - beta**5:.2f} at t = 5 and reach 0.95 at t = {steps_to_weight(beta)}"
+    )
+
+
+@register("ema")
+def playground() -> Playground:
+    return Playground(
+        "ema",
+        NoisyTarget(),
+        {
+            "Plain EMA": lambda beta: GD(1.0 - beta),
+            "Bias-corrected EMA": lambda beta: GD(corrected_lr(beta)),
+        },
+        [
+            Slider("beta", BETAS, 0.9, label="β"),
+            Slider("steps", (10, 20, 50, 100), 50, label="steps", fmt=".0f"),
+        ],
+        steps=100,
+        readout=readout,
+        caption="An EMA of noisy samples is gradient descent with α = 1-β on f_t(w) = ½‖w - x_t‖²",
+    )

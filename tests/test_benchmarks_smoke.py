@@ -1,0 +1,15 @@
+"""Each benchmark runs once at tiny sizes, to prove it still works (its numbers are not checked:
+no test asserts a time). The page-cost benchmark needs the built site and Chromium, so it is
+smoke-tested with the browser tests."""
+
+import pytest
+
+from benchmarks.__main__ import main
+
+
+@pytest.mark.parametrize("name", ["playground_latency", "batched_sweep", "large_n", "build_and_test"])
+def test_benchmark_runs_at_tiny_sizes(name, capsys):
+    report = main(["--quick", "--only", name])
+    assert report.startswith("# Benchmark results")
+    assert "## " in report.split("- date:", 1)[1]
+    assert "|---" in report or "skipped" in report
