@@ -31,7 +31,10 @@ def batched(configs: int, steps: int):
 
 def loop_optim_core(configs: int, steps: int):
     lr, beta1 = grid(configs)
-    return [run_optimizer(Adam(lr=float(a), beta1=float(b)), PROBLEM, X0, steps) for a, b in zip(lr[:, 0], beta1[:, 0], strict=True)]
+    return [
+        run_optimizer(Adam(lr=float(a), beta1=float(b)), PROBLEM, X0, steps)
+        for a, b in zip(lr[:, 0], beta1[:, 0], strict=True)
+    ]
 
 
 def loop_torch(configs: int, steps: int):

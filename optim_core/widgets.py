@@ -233,7 +233,10 @@ class Playground:
         backgrounds, geometry = [], None
         problem_grid = [range(len(s.values)) for s in self._problem_sliders]
         for combo in itertools.product(*problem_grid):
-            values = {**self.default_values(), **{s.name: s.values[i] for s, i in zip(self._problem_sliders, combo, strict=True)}}
+            values = {
+                **self.default_values(),
+                **{s.name: s.values[i] for s, i in zip(self._problem_sliders, combo, strict=True)},
+            }
             fig, ax_path, ax_loss, _ = self._figure(self.problem_for(values))
             canvas = FigureCanvasAgg(fig)
             canvas.draw()
@@ -281,7 +284,9 @@ class Playground:
             return None
         texts = []
         for index in itertools.product(*(range(len(s.values)) for s in self._grid_sliders)):
-            texts.append(_call(self.readout, {s.name: s.values[i] for s, i in zip(self._grid_sliders, index, strict=True)}))
+            texts.append(
+                _call(self.readout, {s.name: s.values[i] for s, i in zip(self._grid_sliders, index, strict=True)})
+            )
         return texts
 
     def _repr_mimebundle_(self, include=None, exclude=None):
