@@ -54,11 +54,16 @@ class Quadratic:
     f_min = 0.0
 
     def grad(self, x):
-        return np.asarray(x, dtype=np.float64) @ self.hessian  # H is symmetric
+        # Written out rather than `x @ H`: a matrix product may sum in a different order for a
+        # batch than for one point, and a batched run must equal the individual runs bit for bit.
+        x1, x2 = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
+        (h11, h12), (h21, h22) = self.hessian
+        return np.stack([h11 * x1 + h12 * x2, h21 * x1 + h22 * x2], axis=-1)
 
     def f(self, x):
-        x = np.asarray(x, dtype=np.float64)
-        return 0.5 * np.sum(x * self.grad(x), axis=-1)
+        x1, x2 = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
+        g1, g2 = np.moveaxis(self.grad(x), -1, 0)
+        return 0.5 * (x1 * g1 + x2 * g2)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -76,13 +81,17 @@ class Rosenbrock:
     def minimum(self):
         return np.array([self.a, self.a**2])
 
+    # Powers are written as products throughout this module: numpy may compute `x ** 3` on an
+    # array by another routine than on a single number, and a batched run must be bitwise equal to
+    # the individual runs.
     def f(self, x):
         x, y = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
-        return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
+        inner = y - x * x
+        return (self.a - x) * (self.a - x) + self.b * inner * inner
 
     def grad(self, x):
         x, y = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
-        inner = y - x**2
+        inner = y - x * x
         return np.stack([-2 * (self.a - x) - 4 * self.b * x * inner, 2 * self.b * inner], axis=-1)
 
 
@@ -99,16 +108,17 @@ class Beale:
 
     def _terms(self, x):
         x, y = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
-        return x, y, [c - x + x * y ** (k + 1) for k, c in enumerate(self._c)]
+        powers = [np.ones_like(y), y, y * y, y * y * y]  # y**0 .. y**3
+        return x, powers, [c - x + x * powers[k + 1] for k, c in enumerate(self._c)]
 
     def f(self, x):
         _, _, terms = self._terms(x)
-        return sum(t**2 for t in terms)
+        return sum(t * t for t in terms)
 
     def grad(self, x):
-        x, y, terms = self._terms(x)
-        gx = sum(2 * t * (y ** (k + 1) - 1) for k, t in enumerate(terms))
-        gy = sum(2 * t * (k + 1) * x * y**k for k, t in enumerate(terms))
+        x, powers, terms = self._terms(x)
+        gx = sum(2 * t * (powers[k + 1] - 1) for k, t in enumerate(terms))
+        gy = sum(2 * t * (k + 1) * x * powers[k] for k, t in enumerate(terms))
         return np.stack([gx, gy], axis=-1)
 
 
@@ -124,11 +134,12 @@ class Saddle:
 
     def f(self, x):
         x, y = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
-        return 0.5 * x**2 - 0.5 * y**2 + 0.25 * y**4
+        y2 = y * y
+        return 0.5 * x * x - 0.5 * y2 + 0.25 * y2 * y2
 
     def grad(self, x):
         x, y = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
-        return np.stack([x, y**3 - y], axis=-1)
+        return np.stack([x, y * y * y - y], axis=-1)
 
 
 def _log1p_exp(z):
@@ -176,18 +187,21 @@ class SparseLogistic:
     def x0(self):
         return np.zeros(self.dim)
 
-    def f(self, w):
+    # Products are summed with numpy reductions, not matrix products (BLAS), so that each model of
+    # a batch is computed exactly as it would be alone.
+    def _margins(self, w):
         features, labels, _ = self.data
+        return labels * np.sum(w[..., None, :] * features, axis=-1)
+
+    def f(self, w):
         w = np.asarray(w, dtype=np.float64)
-        margins = labels * (w @ features.T)
-        return np.mean(_log1p_exp(-margins), axis=-1) + 0.5 * self.l2 * np.sum(w * w, axis=-1)
+        return np.mean(_log1p_exp(-self._margins(w)), axis=-1) + 0.5 * self.l2 * np.sum(w * w, axis=-1)
 
     def grad(self, w):
         features, labels, _ = self.data
         w = np.asarray(w, dtype=np.float64)
-        margins = labels * (w @ features.T)
-        weights = -labels * _sigmoid(-margins) / self.n_samples
-        return weights @ features + self.l2 * w
+        weights = -labels * _sigmoid(-self._margins(w)) / self.n_samples
+        return np.sum(weights[..., :, None] * features, axis=-2) + self.l2 * w
 
     def hessian(self, w):
         features, labels, _ = self.data
