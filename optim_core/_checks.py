@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 
-def _as_float(name: str, value) -> np.ndarray:
+def _as_float(name: str, value, allowed: str) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number or an array of them (got {value!r})") from None
+        raise ValueError(f"{name} must be a number {allowed} or an array of them (got {value!r})") from None
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (got {value!r})")
+        raise ValueError(f"{name} must be finite and {allowed} (got {value!r})")
     return arr
 
 
@@ -20,31 +20,27 @@ def _shown(arr: np.ndarray, bad: np.ndarray) -> str:
     return repr(float(arr[bad].flat[0])) if arr.ndim else repr(float(arr))
 
 
+def _checked(name: str, value, allowed: str, is_bad) -> np.ndarray:
+    arr = _as_float(name, value, allowed)
+    bad = is_bad(arr)
+    if np.any(bad):
+        raise ValueError(f"{name} must be {allowed} (got {_shown(arr, bad)})")
+    return arr
+
+
 def positive(name: str, value) -> np.ndarray:
     """A hyperparameter that must be > 0 (learning rates)."""
-    arr = _as_float(name, value)
-    bad = arr <= 0
-    if np.any(bad):
-        raise ValueError(f"{name} must be > 0 (got {_shown(arr, bad)})")
-    return arr
+    return _checked(name, value, "> 0", lambda a: a <= 0)
 
 
 def nonnegative(name: str, value) -> np.ndarray:
     """A hyperparameter that must be >= 0 (eps, weight decay)."""
-    arr = _as_float(name, value)
-    bad = arr < 0
-    if np.any(bad):
-        raise ValueError(f"{name} must be >= 0 (got {_shown(arr, bad)})")
-    return arr
+    return _checked(name, value, ">= 0", lambda a: a < 0)
 
 
 def unit_interval(name: str, value) -> np.ndarray:
     """A decay rate that must lie in [0, 1)."""
-    arr = _as_float(name, value)
-    bad = (arr < 0) | (arr >= 1)
-    if np.any(bad):
-        raise ValueError(f"{name} must be in [0, 1) (got {_shown(arr, bad)})")
-    return arr
+    return _checked(name, value, "in [0, 1)", lambda a: (a < 0) | (a >= 1))
 
 
 def learning_rate(value):
