@@ -3,6 +3,8 @@ contours on a log scale, and a white figure background that stays readable in li
 
 from __future__ import annotations
 
+import io
+
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
@@ -20,7 +22,8 @@ COLORS = {
     "AdamW": "#e377c2",
     "Lion": "#bcbd22",
 }
-_EXTRA = ["#7f7f7f", "#aec7e8", "#98df8a", "#ffbb78", "#c5b0d5", "#ff9896"]
+# For curves that are not an optimizer (dark enough to read over the light contour map).
+_EXTRA = ["#393b79", "#8c6d31", "#637939", "#843c39", "#7b4173", "#5f5f5f"]
 
 STYLE = {
     "figure.facecolor": "white",
@@ -50,10 +53,20 @@ def color_of(label: str, index: int = 0) -> str:
     return COLORS.get(key, _EXTRA[index % len(_EXTRA)])
 
 
+class BookFigure(Figure):
+    """A matplotlib Figure that Jupyter displays as a PNG when it ends a cell, with no pyplot and
+    no `%matplotlib` magic (figures made here never enter pyplot's global state)."""
+
+    def _repr_png_(self):
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=self.dpi)
+        return buffer.getvalue()
+
+
 def figure(ncols: int = 1, nrows: int = 1, width: float = 4.6, height: float = 3.6, **kwargs):
     """A figure (not attached to pyplot) and its axes, in the book's style."""
     with mpl.rc_context(STYLE):
-        fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+        fig = BookFigure(figsize=(width * ncols, height * nrows), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)
     return fig, (axes[0, 0] if axes.size == 1 else axes.ravel())
 
