@@ -34,7 +34,7 @@ class Trajectory:
         return self.loss[-1]
 
 
-def run(opt, problem, x0=None, steps: int = 100, bound: float = 1e10) -> Trajectory:
+def run(opt, problem, x0=None, steps: int = 100, bound: float = 1e10, loss_bound: float = 1e30) -> Trajectory:
     """Run `opt` from `x0` (default: the problem's own start) for `steps` steps on `problem`.
 
     Each step uses `problem.stochastic_grad(x, step)` if the problem defines it (minibatches, online
@@ -42,7 +42,8 @@ def run(opt, problem, x0=None, steps: int = 100, bound: float = 1e10) -> Traject
 
     x0 has shape (..., dim); it is broadcast against array-valued hyperparameters, so one call
     runs a whole grid of settings. A run is stopped (frozen) at the first step where its params or loss
-    stop being finite or its params exceed `bound` in absolute value; numpy's overflow warnings are
+    stop being finite, its params exceed `bound` or its loss exceeds `loss_bound` in absolute value
+    (no run of this book comes near either on its way to a minimum); numpy's overflow warnings are
     silenced because that event is recorded in `diverged_at` instead.
     """
     if not (isinstance(steps, (int, np.integer)) and steps >= 0):
@@ -62,7 +63,7 @@ def run(opt, problem, x0=None, steps: int = 100, bound: float = 1e10) -> Traject
         for step in range(1, steps + 1):
             new_x, state = opt.update(x, _gradient(problem, x, step), state)
             new_loss = problem.f(new_x)
-            ok = np.isfinite(new_loss) & np.all(np.isfinite(new_x) & (np.abs(new_x) <= bound), axis=-1)
+            ok = (np.abs(new_loss) <= loss_bound) & np.all(np.abs(new_x) <= bound, axis=-1)  # False for NaN
             newly_bad = alive & ~ok
             first_bad[newly_bad] = step
             alive &= ok

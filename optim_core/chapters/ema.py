@@ -14,12 +14,12 @@ import numpy as np
 
 from optim_core import GD, plots, run
 from optim_core.chapters import register
-from optim_core.ema import ema, ema_weights, effective_memory
+from optim_core.ema import effective_memory, ema, ema_weights
 from optim_core.widgets import Playground, Slider
 
 # ----- the worked computation ----------------------------------------------------------------------
 
-WORKED_XS = (4.0, 2.0, 6.0)
+WORKED_XS = (2.0, 4.0, 8.0)
 WORKED_BETA = 0.5
 
 
@@ -118,9 +118,9 @@ def smoothing_figure(betas=(0.5, 0.9, 0.98), steps: int = 300, seed: int = 0):
     return fig
 
 
-def noise_left(beta: float, steps: int = 200_000, seed: int = 1) -> float:
-    """Measured standard deviation of the EMA of unit white noise, once the start is forgotten."""
-    xs = np.random.default_rng(seed).normal(size=steps)
+def noise_left(beta: float, steps: int = 3000, runs: int = 200, seed: int = 1) -> float:
+    """Measured standard deviation of the EMA of unit white noise (many seeded runs), once the start is forgotten."""
+    xs = np.random.default_rng(seed).normal(size=(steps, runs))
     burn = 20 * round(float(effective_memory(beta)))
     return float(np.std(ema(xs, beta)[burn:]))
 
@@ -165,6 +165,22 @@ def steps_to_weight(beta: float, share: float = 0.95) -> int:
     """The first t at which the weights of an EMA started at 0 sum to at least `share` (1 - beta^t >= share)."""
     t = np.arange(1, 100_000)
     return int(t[np.argmax(1 - np.power(beta, t) >= share)])
+
+
+def constant_error(beta: float = 0.9, level: float = BIAS_LEVEL, steps: int = 50) -> tuple[float, float]:
+    """Largest |estimate - level| on a constant input: the plain EMA (at t = 1) and the bias-corrected one."""
+    xs = np.full(steps, level)
+    return (
+        float(np.max(np.abs(ema(xs, beta) - level))),
+        float(np.max(np.abs(ema(xs, beta, bias_corrected=True) - level))),
+    )
+
+
+def adam_first_step_ratio(beta1: float = 0.9, beta2: float = 0.999, grad: float = 1.0) -> float:
+    """Adam's first step m_1 / sqrt(v_1) without bias correction, divided by the same step with it."""
+    m, v = ema([grad], beta1)[0], ema([grad**2], beta2)[0]
+    m_hat, v_hat = ema([grad], beta1, bias_corrected=True)[0], ema([grad**2], beta2, bias_corrected=True)[0]
+    return float((m / np.sqrt(v)) / (m_hat / np.sqrt(v_hat)))
 
 
 def bias_figure(beta: float = 0.9, steps: int = 60, seed: int = 0):
@@ -261,7 +277,16 @@ def target_figure(beta: float = 0.9, steps: int = 40):
     fig, ax = plots.figure(width=5.6, height=4.2)
     plots.contours(ax, target)
     with mpl.rc_context(plots.STYLE):
-        ax.plot(*target.samples[:steps].T, "x", color="white", markersize=4, label="samples $x_t$")
+        ax.plot(
+            *target.samples[:steps].T,
+            "o",
+            markerfacecolor="white",
+            markeredgecolor="black",
+            markeredgewidth=0.6,
+            markersize=4,
+            linestyle="none",
+            label="samples $x_t$",
+        )
     for i, (label, corrected) in enumerate(PLAYGROUND_LINES.items()):
         path = ema_as_gd(beta, steps, corrected, target).params
         plots.path_line(ax, label, i).set_data(path[:, 0], path[:, 1])

@@ -59,15 +59,15 @@ def ravine_runs(lrs=TRAJECTORY_LRS, steps: int = 40) -> dict:
 
 def ravine_figure(lrs=TRAJECTORY_LRS, steps: int = 40):
     """GD's path on the ravine for each learning rate (one panel each), titled with the two factors."""
-    fig, axes = plots.figure(ncols=len(lrs), width=3.6, height=2.5, sharey=True)
+    fig, axes = plots.figure(nrows=len(lrs), width=6.4, height=2.2, sharex=True)
     for ax, (label, traj), lr in zip(axes, ravine_runs(lrs, steps).items(), lrs, strict=True):
         plots.contours(ax, RAVINE)
         plots.path_line(ax, "GD").set_data(traj.params[:, 0], traj.params[:, 1])
         shallow, steep = factors(lr)
         with mpl.rc_context(plots.STYLE):
-            ax.set_title(f"{label}: factors {shallow:.2f} and {steep:.2f}", fontsize=10)
-            if ax is not axes[0]:
-                ax.set_ylabel("")
+            ax.set_title(f"{label}: factors $1-\\alpha\\mu$ = {shallow:.2f}, $1-\\alpha L$ = {steep:.2f}")
+            if ax is not axes[-1]:
+                ax.set_xlabel("")
     return fig
 
 
@@ -79,10 +79,16 @@ def coordinate_figure(lr: float = 0.45, steps: int = 30):
     with mpl.rc_context(plots.STYLE):
         for i, (ax, factor, name) in enumerate(zip(axes, factors(lr), ("shallow", "steep"), strict=True)):
             predicted = RAVINE.x0[i] * factor**t
-            ax.plot(t, predicted, color="black", linestyle="--", linewidth=1.0, label=f"$w_{i + 1}(0)\\,({factor:.2f})^t$")
+            ax.plot(
+                t, predicted, color="black", linestyle="--", linewidth=1.0, label=f"$w_{i + 1}(0)\\,({factor:.2f})^t$"
+            )
             ax.plot(t, traj.params[:, i], "o", color=plots.color_of("GD"), markersize=3.5, label="GD")
             ax.axhline(0, color="#999999", linewidth=0.6)
-            ax.set(xlabel="step $t$", ylabel=f"$w_{i + 1}$", title=f"{name} direction, factor $1-\\alpha\\lambda$ = {factor:.2f}")
+            ax.set(
+                xlabel="step $t$",
+                ylabel=f"$w_{i + 1}$",
+                title=f"{name} direction, factor $1-\\alpha\\lambda$ = {factor:.2f}",
+            )
             ax.legend(loc="upper right" if i else "lower right")
     return fig
 
@@ -161,7 +167,9 @@ def threshold_figure(steps: int = 250, sweep_steps: int = 100):
         b.axhline(float(traj.loss[0, 0]), color="#999999", linewidth=0.8, linestyle=":", label="start loss")
         b.axvline(optimal_lr(), color="black", linewidth=1.0, linestyle="--", label=r"$2/(L+\mu)$")
         b.axvline(2.0 / RAVINE.L, color=red, linewidth=1.0, label="$2/L$")
-        b.set(xlabel=r"learning rate $\alpha$", ylabel=f"$f - f^\\star$ after {sweep_steps} steps", ylim=(1e-10, 3 * top))
+        b.set(
+            xlabel=r"learning rate $\alpha$", ylabel=f"$f - f^\\star$ after {sweep_steps} steps", ylim=(1e-10, 3 * top)
+        )
         b.legend(loc="upper left", fontsize=8)
     return fig
 
@@ -186,11 +194,12 @@ def predicted_steps(kappa: float, tol: float = TOLERANCE) -> int:
     return int(np.floor(np.log(ratio) / (2 * np.log(1 / optimal_rate(kappa))))) + 1
 
 
-def steps_to_tolerance(kappa: float, tol: float = TOLERANCE) -> int:
-    """The first step at which GD with lr = 2/(L + mu) has f - f* < tol, on the ravine with condition kappa."""
+def steps_to_tolerance(kappa: float, tol: float = TOLERANCE, lr: float | None = None) -> int:
+    """The first step at which GD has f - f* < tol on the ravine with condition kappa (default lr 2/(L + mu))."""
     q = Quadratic.from_condition(kappa)
-    budget = 2 * predicted_steps(kappa, tol) + 10
-    gap = run(GD(optimal_lr(q)), q, q.x0, budget).loss - q.f_min
+    predicted = predicted_steps(kappa, tol)
+    budget = predicted + 10 if lr is None else 4 * predicted + 10  # a measured count above it raises
+    gap = run(GD(optimal_lr(q) if lr is None else lr), q, q.x0, budget).loss - q.f_min
     below = np.flatnonzero(gap < tol)
     if below.size == 0:
         raise RuntimeError(f"kappa={kappa}: f - f* did not reach {tol} in {budget} steps")
@@ -223,15 +232,32 @@ def kappa_figure(rows, tol: float = TOLERANCE):
     fine = np.geomspace(kappas[0], kappas[-1], 200)
     fig, ax = plots.figure(width=5.0, height=3.4)
     with mpl.rc_context(plots.STYLE):
-        ax.loglog(fine, [predicted_steps(k, tol) for k in fine], color="black", linewidth=1.0, linestyle="--",
-                  label=r"$\ln(f_0/\mathrm{tol})\,/\,(2\ln\frac{\kappa+1}{\kappa-1})$")
-        ax.loglog(kappas, [r["steps"] for r in rows], "o", color=plots.color_of("GD"), label=r"GD, $\alpha = 2/(L+\mu)$")
+        ax.loglog(
+            fine,
+            [predicted_steps(k, tol) for k in fine],
+            color="black",
+            linewidth=1.0,
+            linestyle="--",
+            label=r"$\ln(f_0/\mathrm{tol})\,/\,(2\ln\frac{\kappa+1}{\kappa-1})$",
+        )
+        ax.loglog(
+            kappas, [r["steps"] for r in rows], "o", color=plots.color_of("GD"), label=r"GD, $\alpha = 2/(L+\mu)$"
+        )
         ax.set(xlabel=r"condition number $\kappa = L/\mu$", ylabel=r"steps to $f - f^\star < 10^{-6}$")
         ax.legend(loc="upper left")
     return fig
 
 
 # ----- exercises ---------------------------------------------------------------------------------------------
+
+
+def steep_settled(lr: float = 0.3, threshold: float = 1e-3, steps: int = 100) -> tuple[int, float]:
+    """The first step at which |w2| < threshold for GD on the ravine, and w1 at that step."""
+    params = run(GD(lr), RAVINE, RAVINE.x0, steps).params
+    t = int(np.argmax(np.abs(params[:, 1]) < threshold))
+    if t == 0:
+        raise RuntimeError(f"|w2| stayed above {threshold} for {steps} steps")
+    return t, float(params[t, 0])
 
 
 def edge_of_stability(steps: int = 200) -> tuple[float, np.ndarray]:

@@ -29,6 +29,7 @@ KAPPA = 100.0  # the chapter's ravine: f = (0.04 w1^2 + 4 w2^2) / 2
 LR = 0.45  # torch-form learning rate used for the pictures (GD's best is 2 / (L + mu) = 0.495)
 BETA = 0.9
 TOL = 1e-6  # "converged": the distance to the minimum has shrunk by this factor for good
+TOL_TEX = r"$10^{-6}$"
 
 
 def ravine(kappa: float = KAPPA) -> Quadratic:
@@ -97,7 +98,7 @@ def velocities(opt, grads) -> np.ndarray:
     return out
 
 
-def constant_and_alternating(beta: float = BETA, steps: int = 60) -> dict:
+def constant_and_alternating(beta: float = BETA, steps: int = 40) -> dict:
     """Torch-form velocities fed g_t = 1 (consistent) and g_t = (-1)^(t+1) (oscillating)."""
     signs = np.where(np.arange(steps) % 2 == 0, 1.0, -1.0)
     grads = np.stack([np.ones(steps), signs], axis=-1)
@@ -111,7 +112,21 @@ def terminal_velocity(beta, alternating: bool = False):
     return 1.0 / (1.0 + beta) if alternating else 1.0 / (1.0 - beta)
 
 
-def gradients_and_velocities(problem=None, lr: float = LR, beta: float = BETA, steps: int = 60):
+def ema_gain(beta, theta):
+    """Long-run amplitude of the EMA of cos(theta t): (1 - beta) / |1 - beta e^(-i theta)|.
+
+    It is 1 at theta = 0 (a constant input) and (1 - beta) / (1 + beta) at theta = pi (a sign flip every step).
+    """
+    return (1.0 - beta) / np.abs(1.0 - beta * np.exp(-1j * np.asarray(theta, dtype=np.float64)))
+
+
+def steep_angle(problem=None, lr: float = LR, beta: float = BETA) -> float:
+    """The angle (radians per step) of the heavy ball's complex roots along the steepest direction."""
+    problem = problem or ravine()
+    return float(np.arccos((1 + beta - lr * problem.L) / (2 * np.sqrt(beta))))
+
+
+def gradients_and_velocities(problem=None, lr: float = LR, beta: float = BETA, steps: int = 40):
     """Along a Momentum run (EMA form at lr / (1 - beta)): the gradients dw_t and velocities v_t, shape (steps, 2)."""
     problem = problem or ravine()
     opt = Momentum(float(ema_lr(lr, beta)), beta)
@@ -126,13 +141,13 @@ def gradients_and_velocities(problem=None, lr: float = LR, beta: float = BETA, s
     return np.array(grads), np.array(vels)
 
 
-def cancellation_ratio(problem=None, lr: float = LR, beta: float = BETA, steps: int = 60) -> np.ndarray:
-    """Per coordinate, sum |v_t| / sum |dw_t| along the run: near 1 where dw is consistent, small where it oscillates."""
+def cancellation_ratio(problem=None, lr: float = LR, beta: float = BETA, steps: int = 40) -> np.ndarray:
+    """Per coordinate, sum |v_t| / sum |dw_t| along the run: near 1 if dw is consistent, small if it oscillates."""
     grads, vels = gradients_and_velocities(problem, lr, beta, steps)
     return np.abs(vels).sum(axis=0) / np.abs(grads).sum(axis=0)
 
 
-def velocity_figure(beta: float = BETA, steps: int = 60):
+def velocity_figure(beta: float = BETA, steps: int = 40):
     """Left: the velocity under a constant and an alternating gradient. Right two: dw_t and v_t on the ravine."""
     fig, (a, b, c) = plots.figure(ncols=3, width=3.6, height=3.2)
     runs = constant_and_alternating(beta, steps)
@@ -140,17 +155,20 @@ def velocity_figure(beta: float = BETA, steps: int = 60):
     blue, light = plots.color_of("Momentum"), "#9a9a9a"
     with mpl.rc_context(plots.STYLE):
         a.plot(t, runs["constant"], color=blue, label="$g_t = 1$")
-        a.plot(t, runs["alternating"], color="#ff7f0e", label="$g_t = \\pm 1$")
-        for level, text in ((terminal_velocity(beta), r"$1/(1-\beta)$"), (terminal_velocity(beta, True), r"$1/(1+\beta)$")):
+        a.plot(t, runs["alternating"], color="#6baed6", label="$g_t = \\pm 1$")
+        for level, text in (
+            (terminal_velocity(beta), r"$1/(1-\beta)$"),
+            (terminal_velocity(beta, True), r"$1/(1+\beta)$"),
+        ):
             a.axhline(level, color="black", linestyle="--", linewidth=0.8)
             a.text(steps, level, text, ha="right", va="bottom", fontsize=9)
-        a.set(xlabel="step $t$", ylabel="$v_t$ (torch form)", title=f"β = {beta}: what $v_t$ sums up")
+        a.set(xlabel="step $t$", ylabel="$v_t$ (torch form)", title=f"β = {beta}: unit gradients", ylim=(-1.2, 11.5))
         a.legend(loc="center right")
         grads, vels = gradients_and_velocities(beta=beta, steps=steps)
-        for ax, k, name in ((b, 0, "shallow $w_1$: consistent"), (c, 1, "steep $w_2$: oscillating")):
+        for ax, k, name in ((b, 0, "ravine, shallow coordinate $w_1$"), (c, 1, "ravine, steep coordinate $w_2$")):
             ax.axhline(0, color="black", linewidth=0.6)
             ax.plot(t, grads[:, k], color=light, marker="o", markersize=2, linewidth=1.0, label="gradient $dw_t$")
-            ax.plot(t, vels[:, k], color=blue, label="Momentum $v_t$ (EMA)")
+            ax.plot(t, vels[:, k], color=blue, label="Momentum $v_t$ (EMA form)")
             ax.set(xlabel="step $t$", title=name)
             ax.legend(loc="lower right" if k == 0 else "upper right")
     return fig
@@ -182,7 +200,7 @@ def gd_best(mu, L) -> tuple:
 
 
 def heavy_ball_best(mu, L) -> tuple:
-    """Polyak's optimal torch-form lr 4 / (sqrt L + sqrt mu)^2, beta ((sqrt k - 1)/(sqrt k + 1))^2, and rate (sqrt k - 1)/(sqrt k + 1)."""
+    """Polyak's optimum (torch form): lr 4 / (sqrt L + sqrt mu)^2, beta r^2, rate r = (sqrt k - 1) / (sqrt k + 1)."""
     sq_mu, sq_L = np.sqrt(mu), np.sqrt(L)
     r = (sq_L - sq_mu) / (sq_L + sq_mu)  # = (sqrt(kappa) - 1) / (sqrt(kappa) + 1)
     return 4.0 / (sq_L + sq_mu) ** 2, r**2, r
@@ -217,8 +235,15 @@ def iterations_predicted(r, tol: float = TOL):
 
 
 def distance(traj, problem) -> np.ndarray:
-    """||w_t - w*|| for every step (and batch element); NaN once a run diverged."""
-    return np.linalg.norm(traj.params - problem.minimum, axis=-1)
+    """||w_t - w*|| for every step (and batch element); NaN once a run diverged.
+
+    Scaled by the largest coordinate first, so that distances far below 1e-154 (whose squares would
+    underflow) stay exact: the late-time rates are fitted down to 1e-200.
+    """
+    diff = traj.params - problem.minimum
+    scale = np.max(np.abs(diff), axis=-1, keepdims=True)
+    unit = np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
+    return scale[..., 0] * np.linalg.norm(unit, axis=-1)
 
 
 def steps_to_tolerance(dist: np.ndarray, tol: float = TOL) -> np.ndarray:
@@ -286,7 +311,7 @@ def gd_and_momentum(problem=None, lr: float = LR, beta: float = BETA, steps: int
     }
 
 
-def compare_steps(kappa: float = KAPPA, beta: float = BETA, lrs=None, steps: int = 3000) -> dict:
+def compare_steps(kappa: float = KAPPA, beta: float = BETA, lrs=None, steps: int = 1000) -> dict:
     """Steps to TOL on the ravine: GD at LR and at its best lr, Momentum (beta) at LR and at its best grid lr,
     and the optimal heavy ball."""
     problem = ravine(kappa)
@@ -309,6 +334,11 @@ def compare_steps(kappa: float = KAPPA, beta: float = BETA, lrs=None, steps: int
     }
 
 
+def gd_diverges_at(lr: float = LR, beta: float = BETA, steps: int = 100):
+    """The step at which GD diverges on the ravine when given Momentum's long-run step lr / (1 - beta)."""
+    return run(GD(float(ema_lr(lr, beta))), ravine(), steps=steps).diverged_at
+
+
 def lr_sweep(problem=None, lrs=None, beta: float = BETA, steps: int = 3000) -> dict:
     """One batched run per method over a grid of lr: steps to TOL (steps if never) and whether each run converged."""
     problem = problem or ravine()
@@ -327,7 +357,7 @@ def largest_converging(sweep: dict, label: str) -> float:
 
 
 def limit_runs(problem=None, beta: float = BETA, margin: float = 1e-3, steps: int = 3000) -> dict:
-    """Momentum (torch form) at lr = 2 (1 + beta) / L x (1 -+ margin): final distance relative to the start, and divergence."""
+    """Momentum (torch form) at 2 (1 + beta) / L x (1 -+ margin): final distance / start distance, and divergence."""
     problem = problem or ravine()
     limit = float(stability_limit(problem.L, beta))
     out = {}
@@ -339,14 +369,15 @@ def limit_runs(problem=None, beta: float = BETA, margin: float = 1e-3, steps: in
 
 
 def _mark_never(ax, x, y_top, color):
+    """An x at height y_top for each lr in x whose run never reached TOL."""
     if len(x):
         ax.plot(x, np.full(len(x), y_top), "x", color=color, markersize=5, linestyle="none")
 
 
-def lr_sweep_figure(sweep: dict, L: float, beta: float = BETA, steps: int = 3000):
-    """Steps to TOL against lr for GD and Momentum, with the two theoretical limits; x marks runs that never got there."""
+def lr_sweep_figure(sweep: dict, problem, beta: float = BETA, steps: int = 3000):
+    """Steps to TOL against lr for GD and Momentum, with both theoretical limits; x marks runs that never got there."""
     fig, ax = plots.figure(width=7.0, height=3.6)
-    lrs = sweep["lr"]
+    lrs, L = sweep["lr"], problem.L
     with mpl.rc_context(plots.STYLE):
         for label in ("GD", "Momentum"):
             color = plots.color_of(label)
@@ -360,9 +391,13 @@ def lr_sweep_figure(sweep: dict, L: float, beta: float = BETA, steps: int = 3000
             ax.axvline(lim, color=plots.color_of(label), linestyle="--", linewidth=1.0)
             ax.text(lim, 12, " " + text, color=plots.color_of(label), fontsize=9, ha="left")
         ax.set_yscale("log")
-        ax.set(xlabel=r"learning rate $\alpha$ (torch form)", ylabel=f"steps until distance < {TOL:g} x start",
-               title=f"ravine κ = {KAPPA:g}, β = {beta}; x: not converged in {steps} steps", ylim=(10, steps * 2.2))
-        ax.legend(loc="upper center")
+        ax.set(
+            xlabel=r"learning rate $\alpha$ (torch form)",
+            ylabel=f"steps to reach {TOL_TEX} of the start distance",
+            title=f"{problem.name} κ = {problem.kappa:g}, β = {beta}; x: not converged in {steps} steps",
+            ylim=(10, steps * 2.2),
+        )
+        ax.legend(loc="lower left")
     return fig
 
 
@@ -394,6 +429,12 @@ def good_beta_range(sweep: dict, kappa: float, factor: float = 2.0) -> tuple:
     return float(good.min()), float(good.max())
 
 
+def first_converging_beta(sweep: dict, kappa: float) -> float:
+    """The smallest beta on the grid for which some lr reaches TOL within the step budget, at this kappa."""
+    row = best_over_lr(sweep)[list(sweep["kappa"]).index(kappa)]
+    return float(sweep["beta"][np.argmax(row < sweep["cap"])])
+
+
 def steps_at_beta(sweep: dict, beta: float) -> np.ndarray:
     """Best-over-lr step count at the grid beta nearest to `beta`, for every kappa."""
     return best_over_lr(sweep)[:, int(np.argmin(np.abs(sweep["beta"] - beta)))]
@@ -410,7 +451,7 @@ def beta_sweep_figure(sweep: dict, heat_kappa: float = KAPPA):
     """Left: best steps over lr against beta, per kappa. Right: steps over (beta, lr) at one kappa."""
     fig, (a, b) = plots.figure(ncols=2, width=4.8, height=3.8)
     cap = sweep["cap"]
-    colors = ("#2ca02c", "#1f77b4", "#9467bd")
+    colors = [mpl.colormaps["plasma"](x) for x in np.linspace(0.1, 0.75, len(sweep["kappa"]))]  # not optimizer colors
     with mpl.rc_context(plots.STYLE):
         for k, (kappa, color) in enumerate(zip(sweep["kappa"], colors, strict=False)):
             row = best_over_lr(sweep)[k].astype(float)
@@ -419,27 +460,39 @@ def beta_sweep_figure(sweep: dict, heat_kappa: float = KAPPA):
             _, beta_star, _ = heavy_ball_best(4.0 / kappa, 4.0)
             a.axvline(beta_star, color=color, linestyle=":", linewidth=1.0)
         a.axvline(BETA, color="black", linestyle="--", linewidth=1.0)
-        a.text(BETA, cap * 0.8, "β = 0.9 ", ha="right", va="top", fontsize=9)
-        a.set(xlabel=r"$\beta$", ylabel=f"steps to {TOL:g} (best α on the grid)", ylim=(10, cap),
-              title="dotted: the theoretical best β*")
-        a.legend(loc="upper left")
+        a.text(BETA, 12, f"β = {BETA} ", ha="right", va="bottom", fontsize=9)
+        a.set(
+            xlabel=r"$\beta$",
+            ylabel=f"steps to {TOL_TEX} (best α on the grid)",
+            ylim=(10, 4 * cap),
+            title="best α for each β; dotted: Polyak's β*",
+        )
+        a.legend(loc="upper center", ncols=3, fontsize=8)
         k = list(sweep["kappa"]).index(heat_kappa)
         grid = sweep["steps"][k].astype(float)
         grid[grid >= cap] = np.nan
         cmap = mpl.colormaps["viridis_r"].with_extremes(bad="#dddddd")
-        mesh = b.pcolormesh(sweep["beta"], sweep["lr"], grid.T, cmap=cmap, norm=mpl.colors.LogNorm(vmin=50, vmax=cap),
-                            shading="nearest")
+        mesh = b.pcolormesh(
+            sweep["beta"], sweep["lr"], grid.T, cmap=cmap, norm=mpl.colors.LogNorm(vmin=50, vmax=cap), shading="nearest"
+        )
         fig.colorbar(mesh, ax=b, label="steps to tolerance")
         betas = np.linspace(0, 0.99, 200)
         mu, L = 4.0 / heat_kappa, 4.0
         b.plot(betas, stability_limit(L, betas), color="black", linewidth=1.0, label=r"$2(1+\beta)/L$")
         lo, hi = flat_rate_window(mu, L, betas)
         flat = lo <= hi
-        b.plot(betas[flat], lo[flat], color="white", linestyle="--", linewidth=1.0, label=r"rate $=\sqrt{\beta}$ inside")
+        b.plot(
+            betas[flat], lo[flat], color="white", linestyle="--", linewidth=1.0, label=r"rate $=\sqrt{\beta}$ inside"
+        )
         b.plot(betas[flat], hi[flat], color="white", linestyle="--", linewidth=1.0)
         b.set_yscale("log")
-        b.set(xlabel=r"$\beta$", ylabel=r"$\alpha$ (torch form)", ylim=(sweep["lr"][0], sweep["lr"][-1]),
-              xlim=(0, 0.99), title=f"κ = {heat_kappa:g}; gray: not converged")
+        b.set(
+            xlabel=r"$\beta$",
+            ylabel=r"$\alpha$ (torch form)",
+            ylim=(sweep["lr"][0], sweep["lr"][-1]),
+            xlim=(0, 0.99),
+            title=f"κ = {heat_kappa:g}; gray: not converged",
+        )
         b.legend(loc="lower left", fontsize=8, facecolor="#bbbbbb")
     return fig
 
@@ -449,24 +502,28 @@ def beta_sweep_figure(sweep: dict, heat_kappa: float = KAPPA):
 SCALING_KAPPAS = tuple(np.geomspace(10.0, 1000.0, 9))
 
 
-def kappa_scaling(kappas=SCALING_KAPPAS, steps: int = 7500) -> dict:
-    """GD at 2/(L+mu) and the heavy ball at Polyak's optimum, on ravines of each kappa (one batched run each):
-    predicted and measured rates, and steps to TOL."""
+def kappa_scaling(kappas=SCALING_KAPPAS, steps: int = 7000) -> dict:
+    """GD at 2/(L+mu) and the heavy ball at Polyak's optimum on ravines of each kappa: predicted and measured
+    rates, and steps to TOL.
+
+    Both methods run in one batched call, GD as the torch form with beta = 0 (v_t = dw_t exactly, so the
+    steps are GD's to the last bit); axis 0 of the batch is the method, axis 1 the kappa.
+    """
     kappas = np.asarray(kappas, dtype=np.float64)
     problem = Ravines(kappas)
     mu, L = problem.curvatures[:, 0], problem.curvatures[:, 1]
     gd_lr, gd_rate = gd_best(mu, L)
     hb_lr, hb_beta, hb_rate = heavy_ball_best(mu, L)
+    opt = Momentum(
+        np.stack([gd_lr, hb_lr])[..., None], np.stack([np.zeros_like(hb_beta), hb_beta])[..., None], ema=False
+    )
+    d = distance(run(opt, problem, np.broadcast_to(problem.x0, (2, *problem.x0.shape)), steps=steps), problem)
     out = {"kappa": kappas, "hb_lr": hb_lr, "hb_beta": hb_beta}
-    for label, opt, predicted in (
-        ("GD", GD(gd_lr[:, None]), gd_rate),
-        ("Momentum", Momentum(hb_lr[:, None], hb_beta[:, None], ema=False), hb_rate),
-    ):
-        d = distance(run(opt, problem, problem.x0, steps=steps), problem)
+    for m, (label, predicted) in enumerate((("GD", gd_rate), ("Momentum", hb_rate))):
         out[label] = {
             "predicted": predicted,
-            "measured": np.array([fitted_rate(d[:, k]) for k in range(len(kappas))]),
-            "steps": steps_to_tolerance(d),
+            "measured": np.array([fitted_rate(d[:, m, k]) for k in range(len(kappas))]),
+            "steps": steps_to_tolerance(d[:, m]),
         }
     return out
 
@@ -477,18 +534,18 @@ def scaling_exponent(scaling: dict, label: str) -> float:
 
 
 def rates_markdown(scaling: dict, every: int = 2) -> str:
-    """A table of optimal parameters, predicted and measured rates, and steps, for every `every`-th kappa."""
+    """A table of Polyak's parameters and, for Momentum then GD, the predicted rate, the fitted rate and the steps
+    to TOL, for every `every`-th kappa."""
     lines = [
-        "| $\\kappa$ | $\\alpha^\\star$ | $\\beta^\\star$ | Momentum rate, theory | measured | GD rate, theory "
-        "| measured | steps, Momentum | steps, GD |",
+        "| $\\kappa$ | $\\alpha^\\star$ | $\\beta^\\star$ | rate | fitted | steps | GD rate | fitted | steps |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     mom, gd = scaling["Momentum"], scaling["GD"]
     for k in range(0, len(scaling["kappa"]), every):
         lines.append(
             f"| {scaling['kappa'][k]:.0f} | {scaling['hb_lr'][k]:.3f} | {scaling['hb_beta'][k]:.3f} "
-            f"| {mom['predicted'][k]:.4f} | {mom['measured'][k]:.4f} | {gd['predicted'][k]:.4f} "
-            f"| {gd['measured'][k]:.4f} | {mom['steps'][k]} | {gd['steps'][k]} |"
+            f"| {mom['predicted'][k]:.4f} | {mom['measured'][k]:.4f} | {mom['steps'][k]} "
+            f"| {gd['predicted'][k]:.4f} | {gd['measured'][k]:.4f} | {gd['steps'][k]} |"
         )
     return "\n".join(lines)
 
@@ -504,9 +561,19 @@ def scaling_figure(scaling: dict):
             color = plots.color_of(label)
             slope = scaling_exponent(scaling, label)
             ax.loglog(kappas, scaling[label]["steps"], "o", color=color, label=f"{label}: measured (slope {slope:.2f})")
-            ax.loglog(dense, iterations_predicted(predicted), "--", color=color, linewidth=1.0,
-                      label=f"{label}: log(tol) / log(rate)")
-        ax.set(xlabel=r"condition number $\kappa = L/\mu$", ylabel=f"steps until distance < {TOL:g} x start")
+            ax.loglog(
+                dense,
+                iterations_predicted(predicted),
+                "--",
+                color=color,
+                linewidth=1.0,
+                label=f"{label}: log(tol) / log(rate)",
+            )
+        ax.set(
+            xlabel=r"condition number $\kappa = L/\mu$",
+            ylabel=f"steps to reach {TOL_TEX} of the start distance",
+            title="each method at its best constant α (and β)",
+        )
         ax.legend(loc="upper left")
     return fig
 
@@ -524,12 +591,15 @@ def nesterov_runs(problem, lr: float, beta: float = BETA, steps: int = 300) -> d
     }
 
 
-def nesterov_steps(problem, lr: float, beta: float = BETA, steps: int = 3000, tol: float = TOL) -> dict:
+def nesterov_steps(problem, lr: float, beta: float = BETA, steps: int = 1000, tol: float = TOL) -> dict:
     """Steps to tol for both methods at the same lr and beta."""
-    return {k: int(steps_to_tolerance(distance(t, problem), tol)) for k, t in nesterov_runs(problem, lr, beta, steps).items()}
+    return {
+        k: int(steps_to_tolerance(distance(t, problem), tol))
+        for k, t in nesterov_runs(problem, lr, beta, steps).items()
+    }
 
 
-NESTEROV_SHOWN = {"ravine": (60, 300), "rosenbrock": (400, 3000)}  # steps drawn: (path, distance)
+NESTEROV_SHOWN = {"ravine": (60, 300), "rosenbrock": (400, 2000)}  # steps drawn: (path, distance)
 
 
 def nesterov_figure(beta: float = BETA):
@@ -550,7 +620,25 @@ def nesterov_figure(beta: float = BETA):
     return fig
 
 
-def nesterov_largest_stable(problem=None, beta: float = BETA, lrs=None, steps: int = 3000) -> float:
+def rosenbrock_numbers(
+    lr: float = 1e-3, larger: float = 1.2e-3, beta: float = BETA, steps: int = 2000, tol: float = 1e-3
+) -> dict:
+    """On Rosenbrock: steps to tol for both methods at lr; at `larger`, where each diverges (None if never)
+    and its final distance relative to the start (NaN if it diverged)."""
+    problem = Rosenbrock()
+    at_larger = nesterov_runs(problem, larger, beta, steps)
+    final = {}
+    for k, t in at_larger.items():
+        d = distance(t, problem)
+        final[k] = float(d[-1] / d[0])
+    return {
+        "steps": nesterov_steps(problem, lr, beta, steps, tol),
+        "diverged_at_larger": {k: t.diverged_at for k, t in at_larger.items()},
+        "final_at_larger": final,
+    }
+
+
+def nesterov_largest_stable(problem=None, beta: float = BETA, lrs=None, steps: int = 1500) -> float:
     """Largest lr on a fine grid for which Nesterov (torch form) reaches TOL on the ravine."""
     problem = problem or ravine()
     lrs = np.linspace(0.01, 1.0, 100) if lrs is None else np.asarray(lrs)
@@ -596,4 +684,169 @@ def playground() -> Playground:
         steps=100,
         readout=readout,
         caption="GD and Momentum (torch form, v = βv + dw) on the ravine f = (μw₁² + Lw₂²)/2 with L = 4, μ = L/κ",
+    )
+
+
+# ----- the numbers the prose quotes, one dict per section (the notebook glues them as mom_<name>) -----------
+
+
+def _plain(numbers: dict) -> dict:
+    """The same dict with numpy scalars turned into Python ints and floats (glue prints Python numbers)."""
+    return {k: (int(v) if isinstance(v, (int, np.integer)) else float(v)) for k, v in numbers.items()}
+
+
+def setup_numbers(problem=None) -> dict:
+    """The chapter's settings: the ravine, the learning rate and beta of the pictures, the tolerance."""
+    problem = problem or ravine()
+    return _plain(
+        {"kappa": problem.kappa, "mu": problem.mu, "L": problem.L, "lr": LR, "beta": BETA, "tol_factor": 1 / TOL}
+    )
+
+
+def form_numbers(problem=None, steps: int = 300) -> dict:
+    """The two forms: the EMA-form lr, the largest gap between the runs, and the conversion factors."""
+    problem = problem or ravine()
+    return _plain(
+        {
+            "ema_lr": ema_lr(LR, BETA),
+            "form_steps": steps,
+            "form_gap": form_gap(problem, steps=steps),
+            "factor": 1 / (1 - BETA),
+            "factor99": 1 / (1 - 0.99),
+        }
+    )
+
+
+def velocity_numbers(problem=None, beta: float = BETA, steps: int = 40) -> dict:
+    """Cancel and accumulate: terminal velocities, the ratios |v| / |dw| on the ravine, GD at lr / (1 - beta)."""
+    problem = problem or ravine()
+    unit = constant_and_alternating(beta, steps)
+    shallow, steep = cancellation_ratio(problem, LR, beta, steps)
+    return _plain(
+        {
+            "vconst": terminal_velocity(beta),
+            "valt": terminal_velocity(beta, alternating=True),
+            "vratio": terminal_velocity(beta) / terminal_velocity(beta, alternating=True),
+            "vconst_end": unit["constant"][-1],
+            "ratio_shallow": shallow,
+            "ratio_steep": steep,
+            "gd_div": gd_diverges_at(LR, beta),
+            "gd_div_factor": ema_lr(LR, beta) / (2 / problem.L),
+            "swing": rate(LR, beta, [problem.L]),
+            "gd_swing": rate(LR, 0.0, [problem.L]),
+        }
+    )
+
+
+def speed_numbers(problem=None, beta: float = BETA) -> dict:
+    """Steps to TOL for GD and Momentum (compare_steps), the speed-ups, and both optimal parameter sets."""
+    problem = problem or ravine()
+    counts = compare_steps(problem.kappa, beta)
+    astar, bstar, hb_rate = heavy_ball_best(problem.mu, problem.L)
+    gd_lr, gd_rate = gd_best(problem.mu, problem.L)
+    keys = ("gd_at_lr", "gd_best", "momentum_at_lr", "momentum_best", "heavy_ball_optimal")
+    return _plain(
+        {
+            **{f"s_{k}": counts[k] for k in keys},
+            "speedup09": counts["gd_best"] / counts["momentum_best"],
+            "speedup_opt": counts["gd_best"] / counts["heavy_ball_optimal"],
+            "astar": astar,
+            "bstar": bstar,
+            "hb_rate": hb_rate,
+            "gd_best_lr": gd_lr,
+            "gd_rate": gd_rate,
+        }
+    )
+
+
+def limit_numbers(sweep: dict, problem=None, beta: float = BETA, margin: float = 1e-3, steps: int = 3000) -> dict:
+    """The stability limits: predicted (both forms), found on the lr sweep, and the runs just below and above."""
+    problem = problem or ravine()
+    edge = limit_runs(problem, beta, margin, steps)
+    return _plain(
+        {
+            "sweep_n": len(sweep["lr"]),
+            "lim_gd": 2 / problem.L,
+            "lim_mom": stability_limit(problem.L, beta),
+            "lim_ema": ema_lr(stability_limit(problem.L, beta), beta),
+            "big_gd": largest_converging(sweep, "GD"),
+            "big_mom": largest_converging(sweep, "Momentum"),
+            "edge_below": edge["below"]["final"],
+            "edge_above": edge["above"]["diverged_at"],
+        }
+    )
+
+
+def beta_numbers(sweep: dict, problem=None, beta: float = BETA) -> dict:
+    """The beta sweep: steps at beta, the ranges within 2x of the best beta, the flat lr window, beta* for 1000."""
+    problem = problem or ravine()
+    out = {"bsweep_runs": sweep["steps"].size, "bsweep_cap": sweep["cap"], "kappa09": kappa_for_beta(beta)}
+    for kappa, n in zip(sweep["kappa"], steps_at_beta(sweep, beta), strict=True):
+        lo, hi = good_beta_range(sweep, kappa)
+        out.update({f"b09_k{kappa:.0f}": n, f"brange_k{kappa:.0f}_lo": lo, f"brange_k{kappa:.0f}_hi": hi})
+    out["window_lo"], out["window_hi"] = lr_window_at(sweep, problem.kappa, beta)
+    out["window_th_lo"], out["window_th_hi"] = flat_rate_window(problem.mu, problem.L, beta)
+    out["first_ok_k1000"] = first_converging_beta(sweep, 1000.0)
+    out["best_k10"] = best_over_lr(sweep)[list(sweep["kappa"]).index(10.0)].min()
+    out["bstar_k1000"] = heavy_ball_best(4.0 / 1000, 4.0)[1]
+    return _plain(out)
+
+
+def scaling_numbers(scaling: dict) -> dict:
+    """The kappa sweep: worst relative error of the fitted Momentum rates, the log-log slopes, step ratios."""
+    mom, gd = scaling["Momentum"], scaling["GD"]
+    return _plain(
+        {
+            "rate_dev": np.max(np.abs(mom["measured"] / mom["predicted"] - 1)),
+            "slope_gd": scaling_exponent(scaling, "GD"),
+            "slope_hb": scaling_exponent(scaling, "Momentum"),
+            "ratio_k1000": gd["steps"][-1] / mom["steps"][-1],
+            "gd_growth": gd["steps"][-1] / gd["steps"][0],
+        }
+    )
+
+
+def nesterov_numbers(problem=None, beta: float = BETA) -> dict:
+    """Nesterov against the heavy ball: rates, step counts and stability limit on the ravine; Rosenbrock runs."""
+    problem = problem or ravine()
+    lr = NESTEROV_LR["ravine"]
+    out = {
+        "nest_lr": lr,
+        "nest_limit": stability_limit(problem.L, beta, nesterov=True),
+        "nest_big": nesterov_largest_stable(problem, beta),
+    }
+    for label, nesterov in (("hb", False), ("nag", True)):
+        out[f"steep_{label}"] = rate(lr, beta, [problem.L], nesterov)
+        out[f"rate_{label}"] = rate(lr, beta, [problem.mu, problem.L], nesterov)
+    steps = nesterov_steps(problem, lr, beta)
+    out.update({"nsteps_hb": steps["Momentum"], "nsteps_nag": steps["Nesterov"]})
+    ros = rosenbrock_numbers(lr=NESTEROV_LR["rosenbrock"], larger=1.2e-3, beta=beta, tol=1e-3)
+    out.update(
+        {
+            "ros_lr": NESTEROV_LR["rosenbrock"],
+            "ros_larger": 1.2e-3,
+            "ros_hb": ros["steps"]["Momentum"],
+            "ros_nag": ros["steps"]["Nesterov"],
+            "ros_div": ros["diverged_at_larger"]["Nesterov"],
+        }
+    )
+    return _plain(out)
+
+
+def exercise_numbers(problem=None) -> dict:
+    """The numbers in the exercises' solutions."""
+    problem = problem or ravine()
+    theta = steep_angle(problem, LR, BETA)
+    return _plain(
+        {
+            "ex1_09": ema_lr(0.1, 0.9),
+            "ex1_099": ema_lr(0.1, 0.99),
+            "ex2_torch": stability_limit(problem.L, 0.5),
+            "ex2_ema": ema_lr(stability_limit(problem.L, 0.5), 0.5),
+            "ex3_gd": iterations_predicted(gd_best(problem.L / 1e4, problem.L)[1]),
+            "ex3_hb": iterations_predicted(heavy_ball_best(problem.L / 1e4, problem.L)[2]),
+            "ex4_pi": ema_gain(BETA, np.pi),
+            "ex4_theta": theta,
+            "ex4_amp": ema_gain(BETA, theta),
+        }
     )
