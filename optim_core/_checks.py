@@ -6,6 +6,8 @@ import numpy as np
 
 
 def _as_float(name: str, value, allowed: str) -> np.ndarray:
+    if isinstance(value, (str, bytes)):  # np.asarray would quietly parse "0.1"
+        raise ValueError(f"{name} must be a number {allowed} or an array of them (got {value!r})")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

@@ -23,6 +23,10 @@ class Optimizer:
     """
 
     def __post_init__(self):
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(field.default, bool) and not isinstance(value, (bool, np.bool_)):
+                raise ValueError(f"{field.name} must be True or False (got {value!r})")
         for name, value in self._checked().items():
             object.__setattr__(self, name, value)
 

@@ -26,7 +26,7 @@ def bias_correction(avg: np.ndarray, beta, count: int) -> np.ndarray:
 
 
 def ema(xs, beta, bias_corrected: bool = False) -> np.ndarray:
-    """The EMA of a sequence along its first axis: v_1 .. v_T (same shape as xs)."""
+    """The EMA of a sequence along its first axis: v_1 .. v_T, shape (T, *broadcast(xs[0], beta))."""
     beta = unit_interval("beta", beta)
     xs = np.asarray(xs, dtype=np.float64)
     step_shape = np.broadcast_shapes(xs.shape[1:], beta.shape)  # beta may be a grid of values

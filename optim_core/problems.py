@@ -37,7 +37,7 @@ class Quadratic:
     def from_condition(cls, kappa: float, L: float = 4.0, angle: float = 0.0) -> Quadratic:
         """The ravine with condition number kappa = L / mu."""
         if not np.isfinite(kappa) or kappa < 1:
-            raise ValueError(f"kappa must be >= 1 (got {kappa})")
+            raise ValueError(f"kappa must be finite and >= 1 (got {kappa})")
         return cls(mu=L / kappa, L=L, angle=angle)
 
     @property

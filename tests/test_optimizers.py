@@ -91,12 +91,13 @@ def test_rmsprop_by_hand():
     grads = [np.array([2.0, -4.0]), np.array([4.0, 4.0]), np.array([-2.0, 0.5])]
     (w1, w2, w3), (s1, s2, s3) = three_steps(RMSProp(lr=0.5, beta=0.75, eps=1.0), W0, grads)
     np.testing.assert_array_equal(s1.sq_avg, [1.0, 4.0])  # 0.25 * [4, 16]
-    close(w1, [1.0 - 0.5 * 2.0 / (1.0 + 1.0), -2.0 - 0.5 * -4.0 / (2.0 + 1.0)])
+    e1 = np.array([1.0 - 0.5 * 2.0 / (1.0 + 1.0), -2.0 - 0.5 * -4.0 / (2.0 + 1.0)])  # [0.5, -4/3]
+    close(w1, e1)
     np.testing.assert_array_equal(s2.sq_avg, [4.75, 7.0])  # 0.75 * [1, 4] + 0.25 * [16, 16]
-    w2_expected = [0.5 - 0.5 * 4.0 / (np.sqrt(4.75) + 1.0), (-2.0 + 2.0 / 3.0) - 0.5 * 4.0 / (np.sqrt(7.0) + 1.0)]
-    close(w2, w2_expected)
+    e2 = e1 - 0.5 * np.array([4.0 / (np.sqrt(4.75) + 1.0), 4.0 / (np.sqrt(7.0) + 1.0)])
+    close(w2, e2)
     close(s3.sq_avg, [0.75 * 4.75 + 0.25 * 4.0, 0.75 * 7.0 + 0.25 * 0.25])  # [4.5625, 5.3125]
-    close(w3, [w2_expected[0] + 0.5 * 2.0 / (np.sqrt(4.5625) + 1.0), w2_expected[1] - 0.5 * 0.5 / (np.sqrt(5.3125) + 1.0)])
+    close(w3, e2 - 0.5 * np.array([-2.0 / (np.sqrt(4.5625) + 1.0), 0.5 / (np.sqrt(5.3125) + 1.0)]))
 
 
 def test_signgd_by_hand():
@@ -143,6 +144,7 @@ def test_amsgrad_by_hand():
     (w1, w2, w3), (s1, s2, s3) = three_steps(opt, W0, grads)
     m2, v2 = np.array([0.75, -0.75]), np.array([0.8125, 3.0625])  # v2 = 0.75 v1 + 0.25 g2^2 < v1
     m3, v3 = np.array([4.375, -0.375]), np.array([16.609375, 2.296875])
+    np.testing.assert_array_equal(s1.v_max, [1.0, 4.0])  # v1 = 0.25 g1^2
     np.testing.assert_array_equal(s2.v, v2)
     np.testing.assert_array_equal(s2.v_max, [1.0, 4.0])  # max(v1, v2) = v1
     np.testing.assert_array_equal(s3.v, v3)

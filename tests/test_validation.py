@@ -141,5 +141,24 @@ def test_quadratic_rejects_nonpositive_curvature(mu, L, name):
 
 @pytest.mark.parametrize("kappa", [0.5, 0.0, -3.0, np.nan, np.inf])
 def test_from_condition_rejects_kappa_below_one(kappa):
-    with pytest.raises(ValueError, match=r"kappa must be >= 1"):
+    with pytest.raises(ValueError, match=r"kappa must be finite and >= 1"):
         Quadratic.from_condition(kappa)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Momentum(0.1, ema="no"),
+        lambda: Momentum(0.1, nesterov=1),
+        lambda: Adam(bias_correction=None),
+        lambda: Adam(amsgrad="yes"),
+    ],
+)
+def test_flags_must_be_booleans(make):
+    with pytest.raises(ValueError, match=r"must be True or False"):
+        make()
+
+
+def test_numeric_strings_are_not_parsed():
+    with pytest.raises(ValueError, match=r"lr must be a number > 0"):
+        GD("0.1")
