@@ -4,6 +4,7 @@ search, notebook downloads, titles, a favicon and a 404 page. Screenshots of eve
 light and the dark theme are saved under _build/screenshots/."""
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -108,12 +109,15 @@ def test_screenshots_light_and_dark(visit, doc):
     for scheme in ("light", "dark"):
         v = visit(f"{doc}.html", color_scheme=scheme)
         assert v.page.evaluate("document.documentElement.dataset.theme") == scheme
-        # Figures sit on a white card in both themes, so their dark text stays readable.
+        # Figures (dark ink on a white canvas) sit on a light card in both themes, so they stay
+        # readable; in the dark theme pydata-sphinx-theme gives them a light grey one.
         backgrounds = v.page.evaluate(
             "[...document.querySelectorAll('.cell_output img, .pg-figure img')]"
             ".map(i => getComputedStyle(i).backgroundColor)"
         )
-        assert set(backgrounds) <= {"rgb(255, 255, 255)"}
+        assert backgrounds, "no figure on the page"
+        channels = [int(c) for bg in backgrounds for c in re.findall(r"\d+", bg)[:3]]
+        assert min(channels) >= 190, backgrounds
         v.page.screenshot(path=str(SCREENSHOTS / f"{name}-{scheme}.png"), full_page=True)
         assert v.errors == []
 
