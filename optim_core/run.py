@@ -51,7 +51,7 @@ def run(opt, problem, x0=None, steps: int = 100, bound: float = 1e10, loss_bound
     x = np.asarray(problem.x0 if x0 is None else x0, dtype=np.float64)
     if x.ndim == 0:
         raise ValueError("x0 must have at least one dimension (its last axis holds the coordinates)")
-    x = np.array(np.broadcast_to(x, opt.batch_shape(x.shape)))
+    x = np.array(np.broadcast_to(x, opt.batch_shape(x.shape)), order="C")  # C order: batched == single
     batch = x.shape[:-1]
     params = np.empty((steps + 1, *x.shape))
     loss = np.empty((steps + 1, *batch))
