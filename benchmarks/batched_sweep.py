@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from benchmarks.common import measure, seconds, stats, table
+from benchmarks.common import measure, seconds, stats, table, torch_available
 from optim_core import Adam
 from optim_core import run as run_optimizer
 from optim_core.problems import Quadratic
@@ -55,14 +55,6 @@ def loop_torch(configs: int, steps: int):
     return finals
 
 
-def _torch_available() -> bool:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def run(quick: bool = False) -> str:
     configs, steps = (100, 50) if quick else (10_000, 1_000)
     subset_ours, subset_torch = (5, 2) if quick else (100, 10)
@@ -80,7 +72,7 @@ def run(quick: bool = False) -> str:
             f"{loop_scaled / t_batched['median']:.0f}x slower",
         ],
     ]
-    if _torch_available():
+    if torch_available():
         t_torch = stats(measure(lambda: loop_torch(subset_torch, steps), 1, warmup=0))
         torch_scaled = t_torch["median"] * configs / subset_torch
         rows.append(

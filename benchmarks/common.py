@@ -74,3 +74,12 @@ def machine() -> str:
             f"- Python {platform.python_version()}, numpy {np.__version__}, BLAS: {blas_info()}",
         ]
     )
+
+
+def torch_available() -> bool:
+    """Whether torch is installed (it is optional: the torch baselines are skipped without it)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True

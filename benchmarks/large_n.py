@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.common import measure, seconds, stats, table
+from benchmarks.common import measure, seconds, stats, table, torch_available
 from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, SignGD
 
 # (name, optim_core optimizer, torch constructor or None, bytes read + written per parameter)
@@ -50,19 +50,11 @@ def time_torch(make, n: int, repeat: int):
     return stats(measure(opt.step, repeat))
 
 
-def _torch_available() -> bool:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def run(quick: bool = False) -> str:
     sizes = [10**4, 10**5] if quick else [10**5, 10**6, 10**7]
     repeat = 2 if quick else 7
     bandwidth = copy_bandwidth(sizes[-1])
-    has_torch = _torch_available()
+    has_torch = torch_available()
     rows = []
     for n in sizes:
         for name, opt, make_torch, bytes_per in CASES:
