@@ -24,10 +24,23 @@ from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from optim_core._checks import nonnegative
 
 N_CLASSES = 10
+
+
+def single_threaded(fn):
+    """Run fn with BLAS limited to one thread: these models' matrices are small, so threads only
+    add overhead (and contention on a busy 2-core machine)."""
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return wrapped
 
 
 class DigitsSplit(NamedTuple):
@@ -105,9 +118,7 @@ class _Classifier:
 
     x: np.ndarray
     y: np.ndarray
-    l2: float = 0.0
-    batch_size: int | None = 64
-    seed: int = 0
+    # subclasses declare l2, batch_size and seed (and their own fields) in their constructor's order
 
     f_min = 0.0  # a lower bound (cross-entropy >= 0), used only to draw the loss on a log scale
 
@@ -165,6 +176,10 @@ class _Classifier:
         picked = np.take_along_axis(log_p, np.broadcast_to(np.asarray(y)[:, None], (*log_p.shape[:-1], 1)), -1)
         return -np.mean(picked[..., 0], axis=-1)
 
+    def logits(self, w, x) -> np.ndarray:
+        """The ten class scores of the model(s) w for each sample of x, shape (..., n_samples, 10)."""
+        return self._forward(self._check_w(w), np.asarray(x, dtype=np.float64))[0]
+
     def accuracy(self, w, x, y) -> np.ndarray:
         """Fraction of the samples (x, y) that the model(s) w classify correctly, in [0, 1]."""
         w = self._check_w(w)
@@ -176,7 +191,10 @@ class _Classifier:
         w = self._check_w(w)
         return self.loss_on(w, self.x, self.y) + self._penalty(w)
 
-    def _grad_on(self, w, x, y):
+    def grad_on(self, w, x, y) -> np.ndarray:
+        """The gradient of the mean cross-entropy on the samples (x, y) plus the l2 term (e.g. one sample's)."""
+        w = self._check_w(w)
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y)
         logits, cache = self._forward(w, x)
         dlogits = np.exp(_log_softmax(logits))
         dlogits[..., np.arange(len(y)), y] -= 1.0
@@ -185,12 +203,12 @@ class _Classifier:
 
     def grad(self, w) -> np.ndarray:
         """The exact gradient of f, by backpropagation."""
-        return self._grad_on(self._check_w(w), self.x, self.y)
+        return self.grad_on(w, self.x, self.y)
 
     def stochastic_grad(self, w, step: int) -> np.ndarray:
         """The gradient of the objective on the minibatch of `step` (1-based); `run` calls this."""
         idx = self.batch_indices(step)
-        return self._grad_on(self._check_w(w), self.x[idx], self.y[idx])
+        return self.grad_on(w, self.x[idx], self.y[idx])
 
     def batch_objective(self, w, step: int) -> np.ndarray:
         """The objective whose gradient `stochastic_grad` returns: minibatch cross-entropy + l2 term."""
@@ -205,6 +223,9 @@ class SoftmaxRegression(_Classifier):
     w packs W (row-major) and then b; x0 is all zeros (the loss is convex, any start works).
     """
 
+    l2: float = 0.0
+    batch_size: int | None = 64
+    seed: int = 0
     name = "softmax regression"
 
     @property
@@ -240,6 +261,9 @@ class MLP(_Classifier):
     """
 
     hidden: int = 32
+    l2: float = 0.0
+    batch_size: int | None = 64
+    seed: int = 0
     name = "MLP"
 
     def __post_init__(self):

@@ -201,3 +201,18 @@ def test_bad_data_and_params_raise():
         MLP(SPLIT.x_train, SPLIT.y_train, hidden=0)
     with pytest.raises(ValueError, match=r"w must have shape \(\.\.\., 650\)"):
         SoftmaxRegression(SPLIT.x_train, SPLIT.y_train).f(np.zeros(10))
+
+
+@pytest.mark.parametrize("make", MODELS)
+def test_per_example_gradients_average_to_the_full_gradient(make):
+    problem = make(l2=0.02)
+    w = random_point(problem, seed=6)
+    each = np.array([problem.grad_on(w, problem.x[i : i + 1], problem.y[i : i + 1]) for i in range(40)])
+    np.testing.assert_allclose(each.mean(axis=0), problem.grad(w), rtol=1e-12, atol=1e-14)
+
+
+def test_constructor_order():
+    mlp = MLP(SPLIT.x_train, SPLIT.y_train, 16, 0.1, 32, 7)
+    assert (mlp.hidden, mlp.l2, mlp.batch_size, mlp.seed) == (16, 0.1, 32, 7)
+    soft = SoftmaxRegression(SPLIT.x_train, SPLIT.y_train, 0.1, 32, 7)
+    assert (soft.l2, soft.batch_size, soft.seed) == (0.1, 32, 7)

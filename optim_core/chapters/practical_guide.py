@@ -23,8 +23,8 @@ import scipy.optimize
 from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, SignGD, plots, run
 from optim_core.base import state_arrays
 from optim_core.chapters import register
-from optim_core.chapters.when_adam_fails import single_threaded, train
-from optim_core.models import SoftmaxRegression, digits_split
+from optim_core.chapters.when_adam_fails import train
+from optim_core.models import SoftmaxRegression, digits_split, single_threaded
 from optim_core.problems import Quadratic, Rosenbrock
 from optim_core.schedules import cosine
 from optim_core.widgets import Playground, Slider

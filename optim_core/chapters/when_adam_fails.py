@@ -25,12 +25,11 @@ from typing import NamedTuple
 
 import matplotlib as mpl
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from optim_core import GD, Adam, AdamW, Lion, SignGD, plots, run
 from optim_core.base import state_arrays
 from optim_core.chapters import register
-from optim_core.models import MLP, digits_split
+from optim_core.models import MLP, digits_split, single_threaded
 from optim_core.problems import Quadratic, Rosenbrock
 from optim_core.widgets import Playground, Slider
 
@@ -427,17 +426,6 @@ LRS = (1e-3, 3e-3, 1e-2, 3e-2)
 L2S = (0.0, 1e-4, 1e-3, 1e-2)  # lambda of the L2 term lambda/2 ||w||^2, whose gradient lambda w Adam sees
 WDS = (0.0, 1e-2, 1e-1, 1.0)  # AdamW's weight_decay: w <- w (1 - lr weight_decay) each step
 LION_LRS = (1e-4, 3e-4, 1e-3, 3e-3)
-
-
-def single_threaded(fn):
-    """Run fn with BLAS limited to one thread (faster for these small matrices, and reproducible)."""
-
-    @functools.wraps(fn)
-    def wrapped(*args, **kwargs):
-        with threadpool_limits(limits=1, user_api="blas"):
-            return fn(*args, **kwargs)
-
-    return wrapped
 
 
 @functools.cache

@@ -1,0 +1,288 @@
+"""Chapter "Learning-rate schedules": the schedules of optim_core.schedules, and why a warmup helps
+Adam in its first steps, measured on the digits MLP of chapter 9.
+
+The sweeps train Adam on the MLP for STEPS steps over a grid of base learning rates, once with a
+cosine schedule and once with the same cosine preceded by a linear warmup of WARMUP steps, on three
+seeds. They are cached (functools.cache), so the notebook and the tests share them within a process.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import matplotlib as mpl
+import numpy as np
+
+from optim_core import Adam, plots, run
+from optim_core.chapters import register
+from optim_core.chapters.training_digits import SingleThreadedPlayground, mlp, per_example_grads
+from optim_core.models import single_threaded
+from optim_core.schedules import constant, cosine, linear_warmup, step_decay, warmup_cosine
+from optim_core.widgets import Slider
+
+STEPS = 200  # about 12 passes over the training set with batches of 64
+WARMUP = 20
+SEEDS = (0, 1, 2)
+BASE_LRS = np.logspace(-3, 0, 13)  # a quarter decade apart
+EARLY = 30  # the window in which a blow-up counts as "early"
+USABLE = 0.1  # a base lr is usable if its final training loss (mean over seeds) is below this
+BETA2 = 0.999
+
+
+def example_schedules(lr: float = 1.0, steps: int = STEPS) -> dict:
+    """label -> schedule, one of each kind, all with base rate lr over `steps` steps."""
+    return {
+        "constant": constant(lr),
+        "step decay": step_decay(lr, factor=0.5, every=steps // 4),
+        "cosine": cosine(lr, steps),
+        "linear warmup": linear_warmup(lr, WARMUP),
+        "warmup + cosine": warmup_cosine(lr, WARMUP, steps),
+    }
+
+
+def schedules_figure(steps: int = STEPS):
+    """The example schedules' learning rates over the steps, in units of the base rate: the decays on
+    the left, the warmups on the right."""
+    fig, (left, right) = plots.figure(ncols=2, width=4.4, height=3.2, sharey=True)
+    items = list(example_schedules(1.0, steps).items())
+    colors = mpl.colormaps["viridis"](np.linspace(0.0, 0.8, len(items)))
+    t = np.arange(1, steps + 1)
+    with mpl.rc_context(plots.STYLE):
+        for i, (label, schedule) in enumerate(items):
+            ax = left if i < 3 else right
+            ax.plot(t, schedule.values(steps), color=colors[i], label=label, lw=2.0)
+        for ax, where in ((left, "lower left"), (right, "center right")):
+            ax.set(xlabel="step $t$", xlim=(0, steps), ylim=(0, 1.05))
+            ax.legend(loc=where, fontsize=8)
+        left.set_ylabel(r"$\alpha_t \,/\, \alpha$")
+    return fig
+
+
+def worked_values(lr: float = 0.01, warmup: int = WARMUP, steps: int = STEPS) -> dict:
+    """warmup_cosine(lr, warmup, steps) at the steps the exercise asks about."""
+    s = warmup_cosine(lr, warmup, steps)
+    half = warmup + (steps - warmup) // 2 + 1  # the middle of the cosine part
+    return {"half_step": half, **{t: float(s(t)) for t in (1, warmup // 2, warmup, warmup + 1, half, steps)}}
+
+
+# ----- how many samples stand behind v_hat ---------------------------------------------------------------
+
+
+@functools.cache
+@single_threaded
+def scale_error(steps: int = 100) -> np.ndarray:
+    """At the MLP's start w0, held fixed: |sqrt(v_hat_t / E[g_B^2]) - 1| for t = 1..steps (rows), for every
+    coordinate with a nonzero gradient (columns), where v_hat_t is Adam's bias-corrected average of
+    the squares of t minibatch gradients (batches as in training) and E[g_B^2] is its exact target
+    g^2 + (N - B) / (B (N - 1)) sigma_i^2, from the per-sample gradients."""
+    problem = mlp(0)
+    w = problem.x0
+    g = per_example_grads("start")  # at mlp(0).x0
+    n, b = g.shape[0], problem.batch_size
+    full = g.mean(axis=0)
+    target = full**2 + (n - b) / (b * (n - 1)) * np.mean((g - full) ** 2, axis=0)
+    keep = target > 0
+    v = np.zeros(problem.dim)
+    out = np.empty((steps, int(keep.sum())))
+    for t in range(1, steps + 1):
+        v = BETA2 * v + (1 - BETA2) * problem.stochastic_grad(w, t) ** 2
+        v_hat = v / (1 - BETA2**t)
+        out[t - 1] = np.abs(np.sqrt(v_hat[keep] / target[keep]) - 1)
+    return out
+
+
+def scale_error_quantiles(qs=(50, 90)) -> np.ndarray:
+    """Percentiles over the coordinates of the error of sqrt(v_hat_t), one row per percentile."""
+    return np.percentile(scale_error(), qs, axis=1)
+
+
+class StepSizes(NamedTuple):
+    rms: np.ndarray  # (STEPS,): RMS over coordinates of Adam's step divided by alpha_t
+    loss: np.ndarray  # (STEPS + 1,)
+
+
+@functools.cache
+@single_threaded
+def adam_steps(lr: float = 0.01, seed: int = 0) -> StepSizes:
+    """Adam with a constant lr on the MLP: the size of each step in units of lr (the RMS over the
+    coordinates of m_hat / (sqrt(v_hat) + eps)), which is 1 at the first step."""
+    traj = run(Adam(lr=lr), mlp(seed), steps=STEPS)
+    moves = np.diff(traj.params, axis=0) / lr
+    return StepSizes(np.sqrt(np.mean(moves**2, axis=1)), traj.loss)
+
+
+def zero_at_first_step() -> float:
+    """Fraction of the coordinates with a nonzero full gradient whose first minibatch gradient is 0
+    (their pixel is blank in every image of the first batch): there v_hat_1 = 0."""
+    return float(np.mean(scale_error()[0] == 1.0))
+
+
+def step_sizes_at(ts=(1, 10, 100)) -> dict:
+    """t -> Adam's RMS step in units of α (from adam_steps)."""
+    rms = adam_steps().rms
+    return {t: float(rms[t - 1]) for t in ts}
+
+
+def sample_figure():
+    """Left: how far sqrt(v_hat_t) is from its target, against t (median and 90th percentile over the
+    coordinates). Right: Adam's step in units of α along a real run."""
+    fig, (left, right) = plots.figure(ncols=2, width=4.6, height=3.4)
+    median, p90 = scale_error_quantiles()
+    t = np.arange(1, len(median) + 1)
+    red = plots.color_of("Adam")
+    with mpl.rc_context(plots.STYLE):
+        left.loglog(t, p90, color=red, lw=1.2, ls="--", label="90th percentile")
+        left.loglog(t, median, color=red, label="median")
+        left.set(
+            xlabel="minibatches averaged, $t$",
+            ylabel=r"$|\sqrt{\hat v_t / E[dw^2]} - 1|$",
+            title=r"error of Adam's scale $\sqrt{\hat v_t}$",
+        )
+        left.legend(fontsize=8)
+        rms = adam_steps().rms
+        right.semilogx(np.arange(1, len(rms) + 1), rms, color=red, label="Adam")
+        right.set(xlabel="step $t$", ylabel=r"RMS of $\hat m_t / (\sqrt{\hat v_t}+\varepsilon)$", ylim=(0, 1.05))
+        right.set_title(r"Adam's step in units of $\alpha$")
+    return fig
+
+
+# ----- warmup widens the range of usable learning rates ---------------------------------------------------
+
+
+SATURATION_STEP = 10
+
+
+class Sweep(NamedTuple):
+    final: np.ndarray  # (seeds, lrs): the training loss after STEPS steps
+    early_max: np.ndarray  # (seeds, lrs): the highest training loss in the first EARLY steps
+    saturated: np.ndarray  # (seeds, lrs): fraction of hidden activations with |h| > 0.99 at SATURATION_STEP
+
+
+def _schedule(kind: str, lr):
+    return warmup_cosine(lr, WARMUP, STEPS) if kind == "warmup" else cosine(lr, STEPS)
+
+
+@functools.cache
+@single_threaded
+def sweep(kind: str) -> Sweep:
+    """Adam on the MLP with cosine ('cosine') or warmup + cosine ('warmup'): one batched run over
+    BASE_LRS per seed."""
+    finals, peaks, saturated = [], [], []
+    for seed in SEEDS:
+        problem = mlp(seed)
+        traj = run(Adam(lr=_schedule(kind, BASE_LRS[:, None])), problem, steps=STEPS)
+        loss = np.where(np.isnan(traj.loss), np.inf, traj.loss)
+        finals.append(loss[-1])
+        peaks.append(loss[: EARLY + 1].max(axis=0))
+        saturated.append(saturation(problem, traj.params[SATURATION_STEP]))
+    return Sweep(np.array(finals), np.array(peaks), np.array(saturated))
+
+
+def saturation(problem, w) -> np.ndarray:
+    """Fraction of the MLP's hidden activations tanh(.) beyond 0.99 in size, over the training images,
+    for each model of the batch w; there the backpropagated gradient is multiplied by 1 - h^2 < 0.02."""
+    w1, b1, _, _ = problem.unpack(np.asarray(w))
+    hidden = np.tanh(problem.x @ w1 + b1[..., None, :])
+    return np.mean(np.abs(hidden) > 0.99, axis=(-2, -1))
+
+
+def usable_range(kind: str, threshold: float = USABLE) -> tuple:
+    """The smallest and largest base lr whose mean final loss is below the threshold (a contiguous run
+    of the grid around the best value)."""
+    mean = sweep(kind).final.mean(axis=0)
+    ok = np.flatnonzero(mean < threshold)
+    if not np.all(np.diff(ok) == 1):
+        raise ValueError(f"the usable learning rates of {kind!r} are not contiguous: {BASE_LRS[ok]}")
+    return float(BASE_LRS[ok[0]]), float(BASE_LRS[ok[-1]])
+
+
+def at_lr(kind: str, lr: float) -> dict:
+    """Mean final loss and mean early peak at the grid value closest to lr."""
+    k = int(np.argmin(np.abs(np.log(BASE_LRS / lr))))
+    s = sweep(kind)
+    return {
+        "lr": float(BASE_LRS[k]),
+        "final": float(s.final[:, k].mean()),
+        "early_max": float(s.early_max[:, k].mean()),
+        "saturated": float(s.saturated[:, k].mean()),
+    }
+
+
+def best(kind: str) -> dict:
+    """The base lr with the lowest mean final loss, and that loss."""
+    mean = sweep(kind).final.mean(axis=0)
+    k = int(np.argmin(mean))
+    return {"lr": float(BASE_LRS[k]), "final": float(mean[k])}
+
+
+def warmup_figure():
+    """Final training loss (left) and highest loss in the first EARLY steps (right) against the base
+    lr, with and without warmup: mean over the seeds, band from min to max."""
+    fig, (left, right) = plots.figure(ncols=2, width=4.6, height=3.5)
+    styles = {
+        "warmup": (plots.color_of("Adam"), f"warmup ({WARMUP} steps) + cosine"),
+        "cosine": ("#555555", "cosine only"),
+    }
+    with mpl.rc_context(plots.STYLE):
+        for kind, (color, label) in styles.items():
+            s = sweep(kind)
+            for ax, values in ((left, s.final), (right, s.early_max)):
+                ax.fill_between(BASE_LRS, values.min(0), values.max(0), color=color, alpha=0.18, lw=0)
+                ax.loglog(BASE_LRS, values.mean(0), "o-", color=color, label=label, markersize=3.5)
+        left.axhline(USABLE, color="#999999", lw=0.8, ls="--")
+        left.set(xlabel=r"base learning rate $\alpha$", ylabel=f"training loss after {STEPS} steps")
+        right.set(xlabel=r"base learning rate $\alpha$", ylabel=f"highest loss in steps 0–{EARLY}")
+        right.set_yticks([2, 5, 10, 20, 50])
+        right.yaxis.set_major_formatter(mpl.ticker.ScalarFormatter())
+        right.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
+        left.legend(fontsize=8, loc="upper center")
+    return fig
+
+
+# ----- RAdam's automatic warmup (exercise) ---------------------------------------------------------------
+
+
+def radam_rectification(t, beta2: float = BETA2) -> np.ndarray:
+    """RAdam's factor r_t (Liu et al., 2020) that multiplies Adam's step; NaN where rho_t <= 4, the
+    first steps in which RAdam takes an un-normalized momentum step instead."""
+    t = np.asarray(t, dtype=np.float64)
+    rho_inf = 2 / (1 - beta2) - 1
+    rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+    with np.errstate(invalid="ignore"):
+        r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    return np.where(rho > 4, r, np.nan)
+
+
+# ----- the playground -------------------------------------------------------------------------------------
+
+PLAYGROUND_STEPS = 100
+PLAYGROUND_WARMUPS = (0.0, 5.0, 10.0, 20.0, 50.0)
+
+
+def _readout(lr, warmup):
+    w = int(warmup)
+    if w == 0:
+        return f"no warmup: α = {lr:.3g} from step 1, then cosine decay"
+    return f"warmup: α rises from {lr / w:.3g} at step 1 to {lr:.3g} at step {w}, then cosine decay"
+
+
+@register("schedules")
+def playground():
+    """Adam on the digits MLP with warmup + cosine: sliders for the base lr and the warmup length."""
+    return SingleThreadedPlayground(
+        "schedules",
+        mlp(0),
+        {
+            "Adam": lambda lr, warmup: Adam(lr=warmup_cosine(lr, warmup, PLAYGROUND_STEPS)),
+            "Adam, no warmup": lambda lr: Adam(lr=cosine(lr, PLAYGROUND_STEPS)),
+        },
+        [
+            Slider.log("lr", 1e-3, 1.0, 7, 0.1, label="α (base learning rate)"),
+            Slider("warmup", PLAYGROUND_WARMUPS, 20.0, label="warmup steps", fmt=".0f"),
+        ],
+        steps=PLAYGROUND_STEPS,
+        readout=_readout,
+        caption="Adam on the digits MLP with a cosine schedule over 100 steps, with and without a linear "
+        "warmup: training loss per step.",
+    )
