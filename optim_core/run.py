@@ -64,6 +64,10 @@ def run(opt, problem, x0=None, steps: int = 100, bound: float = 1e10, loss_bound
             new_x, state = opt.update(x, _gradient(problem, x, step), state)
             new_loss = problem.f(new_x)
             ok = (np.abs(new_loss) <= loss_bound) & np.all(np.abs(new_x) <= bound, axis=-1)  # False for NaN
+            if ok.all() and alive.all():  # the usual case: nothing to mask
+                x = params[step] = new_x
+                loss[step] = new_loss
+                continue
             newly_bad = alive & ~ok
             first_bad[newly_bad] = step
             alive &= ok

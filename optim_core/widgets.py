@@ -2,8 +2,9 @@
 
 One `Playground` serves both ways a reader meets the book:
 
-- in Jupyter it displays as ipywidgets sliders over a matplotlib figure; moving a slider reruns the
-  optimizers with `optim_core.run` and redraws only the trajectory lines over a cached background;
+- in Jupyter it displays as ipywidgets sliders over a matplotlib figure; the optimizers run once over
+  the whole slider grid (one batched `optim_core.run` per optimizer, when the playground is shown),
+  and moving a slider redraws only the trajectory lines of that setting over a cached background;
 - in the static HTML book it displays as a self-contained HTML block: the trajectories for every
   point of the slider grid, computed at build time with one batched `run` per optimizer, travel with
   the page, and `book/_static/playground.js` redraws them on a canvas as a slider moves.
@@ -193,6 +194,14 @@ class Playground:
         self._grid = (paths, gaps)
         return self._grid
 
+    def runs_at(self, values: dict) -> dict:
+        """label -> (path (steps+1, dim), gap f - f* (steps+1,)) at a grid point of the sliders, read from
+        the batched grid: the same numbers a fresh `compute(values)` gives (a batched run equals the
+        individual runs), without rerunning, so a slider move costs only a redraw."""
+        paths, gaps = self.grid()
+        index = tuple(s.values.index(float(values[s.name])) for s in self._grid_sliders)
+        return {label: (paths[(k, *index)], gaps[(k, *index)]) for k, label in enumerate(self.optimizers)}
+
     def _loss_limits(self):
         """The loss axis spans the grid's runs: from 10x the worst start down to their best value,
         at most 12 decades (diverging runs leave through the top)."""
@@ -370,11 +379,10 @@ class _LiveView:
         canvas, background, lines = self._view(problem)
         canvas.restore_region(background)
         texts = []
-        for label, traj in self.pg.compute(values).items():
+        for label, (path, gap) in self.pg.runs_at(values).items():
             path_line, loss_line = lines[label]
-            gap = plots.loss_gap(traj.loss, problem.f_min)
             if path_line is not None:
-                path_line.set_data(traj.params[: shown + 1, 0], traj.params[: shown + 1, 1])
+                path_line.set_data(path[: shown + 1, 0], path[: shown + 1, 1])
                 path_line.axes.draw_artist(path_line)
             loss_line.set_data(np.arange(shown + 1), gap[: shown + 1])
             loss_line.axes.draw_artist(loss_line)
