@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import require_torch
+from torch_support import require_torch
 
 from optim_core import GD, Momentum, run
 from optim_core.chapters import get

@@ -3,7 +3,7 @@
 import sys
 
 import pytest
-from conftest import require_torch
+from torch_support import require_torch
 
 
 @pytest.fixture

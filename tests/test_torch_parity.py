@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import require_torch
+from torch_support import require_torch
 
 from optim_core import GD, AdaGrad, Adam, AdamW, Momentum, RMSProp
 

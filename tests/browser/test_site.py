@@ -19,7 +19,7 @@ SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 DOCS = [TOC["root"]] + [c["file"] for part in TOC["parts"] for c in part["chapters"]]
-PAGES = [f"{doc}.html" for doc in DOCS] + ["index.html", "search.html", "genindex.html", "404.html"]
+PAGES = [f"{doc}.html" for doc in DOCS] + ["search.html", "genindex.html", "404.html"]
 CHAPTER_DOCS = [doc for doc in DOCS if doc.split("/")[-1][:2].isdigit()]
 
 
@@ -120,6 +120,14 @@ def test_screenshots_light_and_dark(visit, doc):
         assert min(channels) >= 190, backgrounds
         v.page.screenshot(path=str(SCREENSHOTS / f"{name}-{scheme}.png"), full_page=True)
         assert v.errors == []
+
+
+def test_site_root_redirects_to_the_introduction(browser, site_url):
+    page = browser.new_page()
+    page.goto(f"{site_url}/index.html")
+    page.wait_for_url("**/book/intro.html")
+    assert "Optimizers, Computed" in page.title()
+    page.close()
 
 
 def test_search_finds_a_chapter(visit):

@@ -1,4 +1,4 @@
-"""Shared test helpers. Nothing here is registered globally; test modules import what they need."""
+"""require_torch(): the torch parity tests skip without torch, or fail when CI requires it."""
 
 import os
 
