@@ -53,37 +53,46 @@ def visit(browser, url: str) -> tuple[int, int, float]:
     return raw, compressed, ready
 
 
-def run(quick: bool = False) -> str:
-    from playwright.sync_api import sync_playwright
+def measure_pages(browser, base: str, quick: bool) -> list[list]:
+    rows = []
+    for path in chapter_pages()[:2] if quick else chapter_pages():
+        loads = [visit(browser, f"{base}/{path}") for _ in range(1 if quick else 5)]
+        size, gzipped = loads[0][0], loads[0][1]
+        ready = stats([r / 1000 for _, _, r in loads])
+        rows.append(
+            [
+                path.split("/")[-1],
+                f"{size / 1e6:.2f} MB",
+                "yes" if size <= 3e6 else "no",
+                f"{gzipped / 1e6:.2f} MB",
+                "yes" if gzipped <= 3e6 else "no",
+                f"{ready['median'] * 1e3:.0f} ms",
+                f"{ready['p95'] * 1e3:.0f} ms",
+                "yes" if ready["p95"] <= 1.5 else "no",
+            ]
+        )
+    return rows
 
+
+def run(quick: bool = False, browser=None) -> str:
+    """Serve the built site and measure its chapter pages, in `browser` if given (the browser tests
+    pass theirs), else in a Chromium launched here."""
     if not (SITE / "index.html").is_file():
         return "## Static page cost\n\n(the site is not built: run `make book` first)"
     handler = functools.partial(_Quiet, directory=str(SITE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    rows = []
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            pages = chapter_pages()[:2] if quick else chapter_pages()
-            for path in pages:
-                loads = [visit(browser, f"{base}/{path}") for _ in range(1 if quick else 5)]
-                size, gzipped = loads[0][0], loads[0][1]
-                ready = stats([r / 1000 for _, _, r in loads])
-                rows.append(
-                    [
-                        path.split("/")[-1],
-                        f"{size / 1e6:.2f} MB",
-                        "yes" if size <= 3e6 else "no",
-                        f"{gzipped / 1e6:.2f} MB",
-                        "yes" if gzipped <= 3e6 else "no",
-                        f"{ready['median'] * 1e3:.0f} ms",
-                        f"{ready['p95'] * 1e3:.0f} ms",
-                        "yes" if ready["p95"] <= 1.5 else "no",
-                    ]
-                )
-            browser.close()
+        if browser is not None:
+            rows = measure_pages(browser, base, quick)
+        else:
+            from playwright.sync_api import sync_playwright
+
+            with sync_playwright() as p:
+                launched = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                rows = measure_pages(launched, base, quick)
+                launched.close()
     finally:
         server.shutdown()
     header = ["page", "uncompressed", "<= 3 MB", "gzip", "<= 3 MB", "interactive (median)", "p95", "<= 1.5 s"]
