@@ -7,6 +7,7 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from optimizer_table import HYPERPARAMETERS
 
 from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, SignGD, run
 from optim_core.base import CHUNK
@@ -17,16 +18,6 @@ FAST = settings(max_examples=50, deadline=None)
 # one took minutes.
 FAST_NO_SHRINK = settings(FAST, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
-HYPERPARAMETERS = {
-    GD: ["lr"],
-    Momentum: ["lr", "beta"],
-    AdaGrad: ["lr", "eps"],
-    RMSProp: ["lr", "beta", "eps"],
-    SignGD: ["lr"],
-    Adam: ["lr", "beta1", "beta2", "eps"],
-    AdamW: ["lr", "beta1", "beta2", "eps", "weight_decay"],
-    Lion: ["lr", "beta1", "beta2", "weight_decay"],
-}
 FLAGS = {Momentum: ["ema", "nesterov"], Adam: ["bias_correction", "amsgrad"], AdamW: ["bias_correction", "amsgrad"]}
 CLASSES = list(HYPERPARAMETERS)
 

@@ -4,21 +4,11 @@ import re
 
 import numpy as np
 import pytest
+from optimizer_table import HYPERPARAMETERS
 
-from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, SignGD, run
+from optim_core import GD, Adam, AdamW, Momentum, run
 from optim_core.problems import Quadratic
 
-# Every optimizer class with its numeric hyperparameters.
-HYPERPARAMETERS = {
-    GD: ["lr"],
-    Momentum: ["lr", "beta"],
-    AdaGrad: ["lr", "eps"],
-    RMSProp: ["lr", "beta", "eps"],
-    SignGD: ["lr"],
-    Adam: ["lr", "beta1", "beta2", "eps"],
-    AdamW: ["lr", "beta1", "beta2", "eps", "weight_decay"],
-    Lion: ["lr", "beta1", "beta2", "weight_decay"],
-}
 CASES = [(cls, name) for cls, names in HYPERPARAMETERS.items() for name in names]
 CASE_IDS = [f"{cls.__name__}-{name}" for cls, name in CASES]
 
