@@ -1,4 +1,4 @@
-"""Playgrounds: sliders that rerun optimizers on a problem and redraw the figure in place.
+"""Playgrounds: sliders over optimizer runs on a problem, redrawing the figure in place.
 
 One `Playground` serves both ways a reader meets the book:
 
