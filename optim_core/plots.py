@@ -53,14 +53,26 @@ def color_of(label: str, index: int = 0) -> str:
     return COLORS.get(key, _EXTRA[index % len(_EXTRA)])
 
 
+def palette_png(png: bytes) -> bytes:
+    """The same picture as a 256-color PNG: these figures use few colors (the contour levels are
+    discrete), and the file is 2-3x smaller, which keeps the book's pages light."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        out = io.BytesIO()
+        image.convert("RGB").quantize(256, dither=Image.Dither.NONE).save(out, format="png", optimize=True)
+    return out.getvalue()
+
+
 class BookFigure(Figure):
     """A matplotlib Figure that Jupyter displays as a PNG when it ends a cell, with no pyplot and
     no `%matplotlib` magic (figures made here never enter pyplot's global state)."""
 
-    def _repr_png_(self):
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # A mimebundle wins over `%matplotlib inline`'s PNG printer, so the palette PNG is used either way.
         buffer = io.BytesIO()
         self.savefig(buffer, format="png", dpi=self.dpi)
-        return buffer.getvalue()
+        return {"image/png": palette_png(buffer.getvalue()), "text/plain": repr(self)}
 
 
 def figure(ncols: int = 1, nrows: int = 1, width: float = 4.6, height: float = 3.6, **kwargs):

@@ -4,9 +4,11 @@
 (function () {
   "use strict";
 
-  function decodeFloat32(b64) {
+  // The arrays travel as base64 of gzip-compressed little-endian float32 (optim_core/widgets.py).
+  async function decodeFloat32(b64) {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    return new Float32Array(bytes.buffer);
+    const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Float32Array(await new Response(inflated).arrayBuffer());
   }
 
   // Python's format(x, ".2e"): two-digit exponent with its sign, as optim_core.widgets.summary writes.
@@ -57,10 +59,10 @@
     ctx.restore();
   }
 
-  function setup(root) {
+  async function setup(root) {
     const data = JSON.parse(root.querySelector("script.pg-data").textContent);
-    const paths = data.paths ? decodeFloat32(data.paths) : null;
-    const gaps = decodeFloat32(data.gaps);
+    const paths = data.paths ? await decodeFloat32(data.paths) : null;
+    const gaps = await decodeFloat32(data.gaps);
     const geo = data.geometry;
     const gridSliders = data.grid.map((name) => data.sliders.find((s) => s.name === name));
     const gridSize = gridSliders.reduce((n, s) => n * s.values.length, 1);
@@ -156,7 +158,10 @@
 
   function init() {
     document.querySelectorAll(".optim-playground").forEach((root) => {
-      if (!root.pgState) setup(root);
+      if (!root.dataset.started) {
+        root.dataset.started = "1";
+        setup(root);
+      }
     });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -43,6 +43,8 @@ class Visit:
                 await MathJax.startup.promise;
             }"""
         )
+        # Playgrounds inflate their data asynchronously; wait until each has drawn its first frame.
+        self.page.wait_for_function("[...document.querySelectorAll('.optim-playground')].every(p => p.pgState)")
 
     def close(self):
         self.context.close()
