@@ -44,6 +44,17 @@ def state_arrays(state):
 ELEMENTS = st.floats(-1e3, 1e3)
 
 
+def update_leaving_inputs_unchanged(opt, w, g, state):
+    """opt.update(w, g, state), asserting that it mutated none of its inputs."""
+    w_copy, g_copy, state_copy = w.copy(), g.copy(), copy.deepcopy(state)
+    new_w, new_state = opt.update(w, g, state)
+    np.testing.assert_array_equal(w, w_copy)
+    np.testing.assert_array_equal(g, g_copy)
+    for kept, original in zip(state_arrays(state), state_arrays(state_copy), strict=True):
+        np.testing.assert_array_equal(kept, original)
+    return new_w, new_state
+
+
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 @FAST
 @given(data=st.data())
@@ -57,12 +68,7 @@ def test_update_is_pure_and_keeps_shapes(cls, data):
     assert all(a.shape == shape for a in state_arrays(state))
     for _ in range(3):
         g = data.draw(hnp.arrays(np.float64, shape, elements=ELEMENTS), label="grad")
-        w_copy, g_copy, state_copy = w.copy(), g.copy(), copy.deepcopy(state)
-        new_w, new_state = opt.update(w, g, state)
-        np.testing.assert_array_equal(w, w_copy)
-        np.testing.assert_array_equal(g, g_copy)
-        for kept, original in zip(state_arrays(state), state_arrays(state_copy), strict=True):
-            np.testing.assert_array_equal(kept, original)
+        new_w, new_state = update_leaving_inputs_unchanged(opt, w, g, state)
         assert new_w.shape == shape and new_w.dtype == np.float64
         assert all(a.shape == shape for a in state_arrays(new_state))
         assert new_state.count == state.count + 1
@@ -187,12 +193,7 @@ def test_large_arrays_give_the_same_bits_as_their_pieces(opt, layout):
     state, piece_states = opt.init(w), [opt.init(p) for p in pieces]
     for _ in range(3):
         g = rng.normal(size=w.shape)
-        w_copy, g_copy, state_copy = w.copy(), g.copy(), copy.deepcopy(state)
-        new_w, new_state = opt.update(w, g, state)
-        np.testing.assert_array_equal(w, w_copy)
-        np.testing.assert_array_equal(g, g_copy)
-        for kept, original in zip(state_arrays(state), state_arrays(state_copy), strict=True):
-            np.testing.assert_array_equal(kept, original)
+        new_w, new_state = update_leaving_inputs_unchanged(opt, w, g, state)
         assert new_w.shape == w.shape and new_state.count == state.count + 1
         updated = [opt.update(p, gp, s) for p, gp, s in zip(pieces, np.array_split(g, 4), piece_states, strict=True)]
         pieces, piece_states = [u[0] for u in updated], [u[1] for u in updated]
