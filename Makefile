@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 VENDOR := book/_static/vendor
+JCACHE := _build/.jupyter_cache
 
 .PHONY: setup book lab test lint bench clean
 
@@ -22,7 +23,15 @@ $(VENDOR)/.done: js/package.json js/package-lock.json scripts/vendor_js.sh
 	touch $@
 
 # Playgrounds emit only their static HTML while the book is built (see optim_core/widgets.py).
+# Jupyter Book executes notebooks one after another; jupyter-cache's parallel executor first fills
+# the same execution cache on every core, so the build then finds each notebook already executed
+# (a notebook that failed there is run again by the build, which reports its error).
+# Unchanged notebooks are not executed again.
 book: $(STAMP) $(VENDOR)/.done
+	mkdir -p $(JCACHE)
+	$(VENV)/bin/jcache notebook -p $(JCACHE) add book/*.ipynb >/dev/null
+	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(VENV)/bin/jcache project -p $(JCACHE) execute \
+		--executor local-parallel --timeout 600 --verbosity WARNING
 	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(VENV)/bin/jupyter-book build -W -n --keep-going .
 
 lab: $(STAMP)

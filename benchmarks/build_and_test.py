@@ -31,4 +31,9 @@ def run(quick: bool = False) -> str:
     ]:
         elapsed, code = timed(command)
         rows.append([label, seconds(elapsed), f"{goal} s", "yes" if elapsed <= goal else "no", code])
-    return "## Build and test\n\n" + table(["command", "time", "goal", "within goal", "exit code"], rows)
+    return (
+        "## Build and test\n\n"
+        "The clean build starts without `_build/` (the vendored JavaScript stays) and executes the notebooks "
+        "one per core with jupyter-cache's parallel executor before Jupyter Book builds the site from "
+        "that cache.\n\n" + table(["command", "time", "goal", "within goal", "exit code"], rows)
+    )

@@ -10,12 +10,14 @@ nm="$root/js/node_modules"
 
 rm -rf "$dest"
 mkdir -p "$dest/mathjax" "$dest/@jupyter-widgets/html-manager/dist"
-# MathJax: the combined TeX+MathML/CHTML component, plus what it loads on demand
-# (TeX extensions, the CHTML fonts, the menu's accessibility helpers).
+# MathJax: the startup and core components and the ones _config.yml asks the loader for, plus what
+# they load on demand (TeX extensions, the CHTML fonts).
 mj="$nm/mathjax/es5"
-cp "$mj/tex-mml-chtml.js" "$dest/mathjax/"
-cp -r "$mj/input" "$mj/output" "$mj/a11y" "$mj/ui" "$mj/adaptors" "$mj/sre" "$dest/mathjax/"
-rm -rf "$dest/mathjax/output/svg"
+mkdir -p "$dest/mathjax/a11y"
+cp "$mj/startup.js" "$mj/core.js" "$dest/mathjax/"
+cp "$mj/a11y/assistive-mml.js" "$dest/mathjax/a11y/"
+cp -r "$mj/input" "$mj/output" "$dest/mathjax/"
+rm -rf "$dest/mathjax/output/svg" "$dest/mathjax/output/svg.js"
 cp "$nm/requirejs/require.js" "$dest/"
 # The widget manager, where embed-amd.js expects its fonts (relative to the page, see TOOLCHAIN.md).
 cp "$nm/@jupyter-widgets/html-manager/dist/"{embed-amd.js,libembed-amd.js} "$dest/"
