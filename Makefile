@@ -26,9 +26,11 @@ $(VENDOR)/.done: js/package.json js/package-lock.json scripts/vendor_js.sh
 # Jupyter Book executes notebooks one after another; jupyter-cache's parallel executor first fills
 # the same execution cache on every core, so the build then finds each notebook already executed
 # (a notebook that failed there is run again by the build, which reports its error).
-# Unchanged notebooks are not executed again.
+# Unchanged notebooks are not executed again. The project list is rebuilt each time, so a renamed
+# or deleted notebook drops out of it; executed copies stay in the cache until `make clean`.
 book: $(STAMP) $(VENDOR)/.done
 	mkdir -p $(JCACHE)
+	$(VENV)/bin/jcache notebook -p $(JCACHE) clear --force >/dev/null
 	$(VENV)/bin/jcache notebook -p $(JCACHE) add book/*.ipynb >/dev/null
 	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(VENV)/bin/jcache project -p $(JCACHE) execute \
 		--executor local-parallel --timeout 600 --verbosity WARNING

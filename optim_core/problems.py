@@ -224,4 +224,30 @@ class SparseLogistic:
         return float(self.f(self.minimum))
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class Wrapped:
+    """A problem built on `problem`: it keeps that one's start, minimum, loss and gradient unless a subclass
+    changes them (a noisier gradient, a scaled loss, a zoomed window for a figure)."""
+
+    problem: object
+
+    @property
+    def x0(self):
+        return self.problem.x0
+
+    @property
+    def minimum(self):
+        return self.problem.minimum
+
+    @property
+    def f_min(self):
+        return self.problem.f_min
+
+    def f(self, x):
+        return self.problem.f(x)
+
+    def grad(self, x):
+        return self.problem.grad(x)
+
+
 SURFACES = {p.name: p for p in (Quadratic(), Rosenbrock(), Beale(), Saddle())}

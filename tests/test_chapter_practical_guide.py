@@ -46,7 +46,7 @@ def test_memory_exercise():
 
 
 def test_memory_markdown_lists_every_optimizer():
-    text = ch.memory_markdown().data
+    text = ch.memory_markdown()
     for name in ARRAYS:
         assert f"| {name} |" in text
     assert "| Adam | 2 | 56 | 112 |" in text
@@ -160,7 +160,7 @@ def test_sign_methods_floor():
 
 
 def test_widths_markdown_and_figure():
-    text = ch.widths_markdown().data
+    text = ch.widths_markdown()
     assert "| Adam | 2.375 (0.32) | 0.75 (1.3) | 0.875 (0.032) |" in text
     assert len(ch.sensitivity_figure().axes) == 4  # three problems and the legend
 

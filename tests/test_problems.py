@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from optim_core.problems import SURFACES, Beale, Quadratic, Rosenbrock, Saddle, SparseLogistic
+from optim_core.problems import SURFACES, Beale, Quadratic, Rosenbrock, Saddle, SparseLogistic, Wrapped
 
 SURFACE_PROBLEMS = {
     "ravine": Quadratic(),
@@ -139,3 +139,17 @@ def test_sparse_logistic_data_is_deterministic_for_a_seed():
         np.testing.assert_array_equal(x, y)
     assert not np.array_equal(a[0], c[0])
     assert SparseLogistic(seed=7).f_min == SparseLogistic(seed=7).f_min
+
+
+def test_wrapped_keeps_what_a_subclass_does_not_change():
+    class Doubled(Wrapped):
+        def f(self, x):
+            return 2 * self.problem.f(x)
+
+    inner = Rosenbrock()
+    wrapped = Doubled(inner)
+    x = np.array([[0.3, -1.2], [2.0, 1.0]])
+    assert wrapped.x0 is inner.x0 and wrapped.f_min == inner.f_min
+    np.testing.assert_array_equal(wrapped.minimum, inner.minimum)
+    np.testing.assert_array_equal(wrapped.grad(x), inner.grad(x))
+    np.testing.assert_array_equal(wrapped.f(x), 2 * inner.f(x))

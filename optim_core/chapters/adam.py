@@ -16,7 +16,8 @@ import numpy as np
 from optim_core import GD, AdaGrad, Adam, Lion, Momentum, RMSProp, SignGD, plots, run
 from optim_core.base import state_arrays
 from optim_core.chapters import register
-from optim_core.problems import Quadratic, Rosenbrock, Saddle
+from optim_core.problems import Quadratic, Rosenbrock, Saddle, Wrapped
+from optim_core.tables import markdown_table
 from optim_core.widgets import Playground, Slider
 
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # Kingma & Ba's defaults (also optim_core's)
@@ -51,9 +52,8 @@ def worked_table(g=WORKED_GRAD, lr: float = WORKED_LR) -> str:
         (r"step $-\alpha\,\hat m_1/(\sqrt{\hat v_1}+\varepsilon)$", corrected),
         (r"step without correction, $-\alpha\,m_1/(\sqrt{v_1}+\varepsilon)$", plain),
     ]
-    lines = ["| quantity | coordinate 1 | coordinate 2 |", "| --- | ---: | ---: |"]
-    lines += [f"| {name} | {x[0]:.6g} | {x[1]:.6g} |" for name, x in rows]
-    return "\n".join(lines)
+    cells = [[name, f"{x[0]:.6g}", f"{x[1]:.6g}"] for name, x in rows]
+    return markdown_table(["quantity", "coordinate 1", "coordinate 2"], cells, align="lrr")
 
 
 def first_step_ratio(g=WORKED_GRAD, lr: float = WORKED_LR) -> np.ndarray:
@@ -253,13 +253,9 @@ def state_megabytes(arrays: int, n_params: float, bytes_per_float: int = 4) -> f
 
 def memory_markdown(n_params: float = 25e6) -> str:
     """state_counts as a Markdown table with the state's size for a model of n_params parameters."""
-    lines = [
-        f"| optimizer | state arrays per parameter array | state for {n_params / 1e6:g}M float32 parameters |",
-        "| --- | ---: | ---: |",
-    ]
-    for label, k in state_counts().items():
-        lines.append(f"| {label} | {k} | {state_megabytes(k, n_params):.0f} MB |")
-    return "\n".join(lines)
+    header = ["optimizer", "state arrays per parameter array", f"state for {n_params / 1e6:g}M float32 parameters"]
+    cells = [[label, k, f"{state_megabytes(k, n_params):.0f} MB"] for label, k in state_counts().items()]
+    return markdown_table(header, cells, align="lrr")
 
 
 def hessian_terabytes(n_params: float = 25e6, bytes_per_float: int = 4) -> float:
@@ -295,26 +291,17 @@ def reduction_gaps(steps: int = 200) -> dict:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class Scaled:
+class Scaled(Wrapped):
     """A problem whose loss (and gradient) is multiplied by each of `scales`: a batch of len(scales) copies.
 
     x has shape (len(scales), ..., dim); f(x) has shape (len(scales), ...). f_min is the unscaled one's.
     """
 
-    problem: object
     scales: tuple
 
     @property
     def c(self) -> np.ndarray:
         return np.asarray(self.scales, dtype=np.float64)
-
-    @property
-    def x0(self):
-        return self.problem.x0
-
-    @property
-    def f_min(self):
-        return self.problem.f_min
 
     def f(self, x):
         x = np.asarray(x, dtype=np.float64)

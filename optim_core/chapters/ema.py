@@ -15,6 +15,7 @@ import numpy as np
 from optim_core import GD, plots, run
 from optim_core.chapters import register
 from optim_core.ema import effective_memory, ema, ema_weights
+from optim_core.tables import markdown_table
 from optim_core.widgets import Playground, Slider
 
 # ----- the worked computation ----------------------------------------------------------------------
@@ -65,14 +66,16 @@ def memory_table(betas=(0.5, 0.8, 0.9, 0.99, 0.999)) -> list[dict]:
 
 def memory_markdown(rows) -> str:
     """memory_table's rows as a Markdown table."""
-    lines = [
-        "| $\\beta$ | memory $1/(1-\\beta)$ | share of the weight in the last $1/(1-\\beta)$ steps "
-        "| half-life of a weight (steps) |",
-        "| ---: | ---: | ---: | ---: |",
+    header = [
+        "$\\beta$",
+        "memory $1/(1-\\beta)$",
+        "share of the weight in the last $1/(1-\\beta)$ steps",
+        "half-life of a weight (steps)",
     ]
-    for r in rows:
-        lines.append(f"| {r['beta']:g} | {r['memory']:.0f} | {r['recent_share']:.1%} | {r['half_life']:.1f} |")
-    return "\n".join(lines)
+    cells = [
+        [f"{r['beta']:g}", f"{r['memory']:.0f}", f"{r['recent_share']:.1%}", f"{r['half_life']:.1f}"] for r in rows
+    ]
+    return markdown_table(header, cells, align="rrrr")
 
 
 def weights_figure(betas=(0.8, 0.95), t: int = 60):

@@ -13,6 +13,7 @@ import numpy as np
 from optim_core import GD, plots, run
 from optim_core.chapters import register
 from optim_core.problems import Quadratic
+from optim_core.tables import markdown_table
 from optim_core.widgets import Playground, Slider
 
 RAVINE = Quadratic()  # f = 0.1 w1^2 + 2 w2^2: mu = 0.2, L = 4, kappa = 20
@@ -217,13 +218,9 @@ def kappa_table(kappas=KAPPAS, tol: float = TOLERANCE) -> list[dict]:
 
 def kappa_markdown(rows) -> str:
     """kappa_table's rows as a Markdown table."""
-    lines = [
-        "| $\\kappa$ | best rate $(\\kappa-1)/(\\kappa+1)$ | steps to $f-f^\\star<10^{-6}$ | steps / $\\kappa$ |",
-        "| ---: | ---: | ---: | ---: |",
-    ]
-    for r in rows:
-        lines.append(f"| {r['kappa']:g} | {r['rate']:.4f} | {r['steps']} | {r['per_kappa']:.2f} |")
-    return "\n".join(lines)
+    header = ["$\\kappa$", "best rate $(\\kappa-1)/(\\kappa+1)$", "steps to $f-f^\\star<10^{-6}$", "steps / $\\kappa$"]
+    cells = [[f"{r['kappa']:g}", f"{r['rate']:.4f}", r["steps"], f"{r['per_kappa']:.2f}"] for r in rows]
+    return markdown_table(header, cells, align="rrrr")
 
 
 def kappa_figure(rows, tol: float = TOLERANCE):

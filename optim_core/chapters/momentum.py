@@ -23,6 +23,7 @@ import numpy as np
 from optim_core import GD, Momentum, plots, run
 from optim_core.chapters import register
 from optim_core.problems import Quadratic, Rosenbrock
+from optim_core.tables import markdown_table
 from optim_core.widgets import Playground, Slider
 
 KAPPA = 100.0  # the chapter's ravine: f = (0.04 w1^2 + 4 w2^2) / 2
@@ -74,13 +75,9 @@ def _vec(x) -> str:
 
 def first_steps_markdown(rows) -> str:
     """first_steps' rows as a Markdown table."""
-    lines = [
-        "| $t$ | $dw_t$ | $v_t$, EMA form | $v_t$, torch form | $w_t$ (both forms) |",
-        "| ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in rows:
-        lines.append(f"| {r['t']} | {_vec(r['dw'])} | {_vec(r['v_ema'])} | {_vec(r['v_torch'])} | {_vec(r['w'])} |")
-    return "\n".join(lines)
+    header = ["$t$", "$dw_t$", "$v_t$, EMA form", "$v_t$, torch form", "$w_t$ (both forms)"]
+    cells = [[r["t"], *(_vec(r[key]) for key in ("dw", "v_ema", "v_torch", "w"))] for r in rows]
+    return markdown_table(header, cells, align="rrrrr")
 
 
 # ----- what the velocity remembers ----------------------------------------------------------------------
@@ -536,18 +533,31 @@ def scaling_exponent(scaling: dict, label: str) -> float:
 def rates_markdown(scaling: dict, every: int = 2) -> str:
     """A table of Polyak's parameters and, for Momentum then GD, the predicted rate, the fitted rate and the steps
     to TOL, for every `every`-th kappa."""
-    lines = [
-        "| $\\kappa$ | $\\alpha^\\star$ | $\\beta^\\star$ | rate | fitted | steps | GD rate | fitted | steps |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    header = [
+        "$\\kappa$",
+        "$\\alpha^\\star$",
+        "$\\beta^\\star$",
+        "rate",
+        "fitted",
+        "steps",
+        "GD rate",
+        "fitted",
+        "steps",
     ]
     mom, gd = scaling["Momentum"], scaling["GD"]
-    for k in range(0, len(scaling["kappa"]), every):
-        lines.append(
-            f"| {scaling['kappa'][k]:.0f} | {scaling['hb_lr'][k]:.3f} | {scaling['hb_beta'][k]:.3f} "
-            f"| {mom['predicted'][k]:.4f} | {mom['measured'][k]:.4f} | {mom['steps'][k]} "
-            f"| {gd['predicted'][k]:.4f} | {gd['measured'][k]:.4f} | {gd['steps'][k]} |"
-        )
-    return "\n".join(lines)
+    cells = [
+        [
+            f"{scaling['kappa'][k]:.0f}",
+            f"{scaling['hb_lr'][k]:.3f}",
+            f"{scaling['hb_beta'][k]:.3f}",
+            *(f"{x:.4f}" for x in (mom["predicted"][k], mom["measured"][k])),
+            mom["steps"][k],
+            *(f"{x:.4f}" for x in (gd["predicted"][k], gd["measured"][k])),
+            gd["steps"][k],
+        ]
+        for k in range(0, len(scaling["kappa"]), every)
+    ]
+    return markdown_table(header, cells, align="r" * 9)
 
 
 def scaling_figure(scaling: dict):

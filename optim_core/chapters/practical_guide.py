@@ -27,6 +27,7 @@ from optim_core.chapters.when_adam_fails import train
 from optim_core.models import SoftmaxRegression, digits_split, single_threaded
 from optim_core.problems import Quadratic, Rosenbrock
 from optim_core.schedules import cosine
+from optim_core.tables import markdown_table
 from optim_core.widgets import Playground, Slider
 
 # ----- memory ---------------------------------------------------------------------------------------------
@@ -65,17 +66,14 @@ def memory_table(n_params: float = N_PARAMS, bytes_per_number: int = BYTES) -> d
     return table
 
 
-def memory_markdown():
-    """The memory table as Markdown (shown in the notebook)."""
-    from IPython.display import Markdown
-
-    rows = [
-        f"| {name} | {row['arrays']} | {row['state_gb']:.0f} | {row['total_gb']:.0f} |"
+def memory_markdown() -> str:
+    """The memory table as Markdown."""
+    header = ["optimizer", "state arrays per parameter", "state (GB)", "parameters + gradient + state (GB)"]
+    cells = [
+        [name, row["arrays"], f"{row['state_gb']:.0f}", f"{row['total_gb']:.0f}"]
         for name, row in memory_table().items()
     ]
-    head = "| optimizer | state arrays per parameter | state (GB) | parameters + gradient + state (GB) |"
-    head += "\n|---|---|---|---|"
-    return Markdown("\n".join([head, *rows]))
+    return markdown_table(header, cells, align="lrrr")
 
 
 # ----- learning-rate sensitivity ---------------------------------------------------------------------------
@@ -178,13 +176,10 @@ def widths() -> dict:
     return {(o, p): width(o, p) for o in NAMES for p in PROBLEMS}
 
 
-def widths_markdown():
+def widths_markdown() -> str:
     """The widths, each with the optimizer's best learning rate, as a Markdown table."""
-    from IPython.display import Markdown
-
-    head = "| optimizer | " + " | ".join(PROBLEMS) + " |\n|---|" + "---|" * len(PROBLEMS)
-    rows = [f"| {o} | " + " | ".join(f"{width(o, p):g} ({best_lr(o, p):.2g})" for p in PROBLEMS) + " |" for o in NAMES]
-    return Markdown("\n".join([head, *rows]))
+    cells = [[o, *(f"{width(o, p):g} ({best_lr(o, p):.2g})" for p in PROBLEMS)] for o in NAMES]
+    return markdown_table(["optimizer", *PROBLEMS], cells, align="l" + "r" * len(PROBLEMS))
 
 
 def sensitivity_figure():

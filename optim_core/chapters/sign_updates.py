@@ -16,7 +16,7 @@ import numpy as np
 
 from optim_core import GD, RMSProp, SignGD, plots, run
 from optim_core.chapters import register
-from optim_core.problems import Quadratic
+from optim_core.problems import Quadratic, Wrapped
 from optim_core.widgets import Playground, Slider
 
 RAVINE = Quadratic()  # f = 0.1 w1^2 + 2 w2^2: mu = 0.2, L = 4
@@ -65,22 +65,10 @@ def late_box(traj, last: int = 10) -> dict:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class Window:
+class Window(Wrapped):
     """A problem seen through a smaller box (for a zoomed contour plot)."""
 
-    problem: object
     bounds: tuple
-
-    def f(self, x):
-        return self.problem.f(x)
-
-    @property
-    def minimum(self):
-        return self.problem.minimum
-
-    @property
-    def f_min(self):
-        return self.problem.f_min
 
 
 def box_figure(lr: float = LR, steps: int = 60, x0=START):
@@ -228,7 +216,7 @@ class DiagonalQuadratic:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class Workers:
+class Workers(Wrapped):
     """`workers` machines each see grad + noise * (seeded Gaussian noise); a server combines their messages.
 
     rule "mean": each sends its float gradient, the server averages them (ordinary data parallelism).
@@ -236,7 +224,6 @@ class Workers:
     Every element of a batched run sees the same noise (one draw per step and worker).
     """
 
-    problem: object
     workers: int = 9
     noise: float = 1.0
     rule: str = "vote"
@@ -245,20 +232,6 @@ class Workers:
     def __post_init__(self):
         if self.rule not in ("mean", "vote"):
             raise ValueError(f"rule must be 'mean' or 'vote' (got {self.rule!r})")
-
-    @property
-    def x0(self):
-        return self.problem.x0
-
-    @property
-    def f_min(self):
-        return self.problem.f_min
-
-    def f(self, w):
-        return self.problem.f(w)
-
-    def grad(self, w):
-        return self.problem.grad(w)
 
     def messages(self, w, step: int) -> np.ndarray:
         """What each worker computes at this step: shape (..., workers, dim)."""

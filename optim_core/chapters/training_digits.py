@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, plots, run
 from optim_core.chapters import register
 from optim_core.models import MLP, SoftmaxRegression, digits_split, single_threaded
+from optim_core.tables import markdown_table
 from optim_core.widgets import Playground, Slider
 
 STEPS = 300  # 300 minibatches of 64: about 18 passes over the 1077 training images
@@ -208,18 +209,19 @@ def results() -> dict:
     return out
 
 
-def results_table():
-    """The comparison as an HTML table (test accuracy as mean ± std over the seeds)."""
-    from IPython.display import HTML
-
-    head = ["optimizer", "tuned α", f"training loss after {STEPS} steps", "test accuracy"]
-    rows = []
-    for name, r in results().items():
-        acc = f"{100 * r['test_acc']:.1f} % ± {100 * r['test_acc_std']:.1f}"
-        rows.append([name, f"{r['lr']:.3g}", f"{r['train_loss']:.4f}", acc])
-    cells = "".join(f"<th>{h}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return HTML(f'<table class="table"><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>')
+def results_table() -> str:
+    """The comparison as a Markdown table (test accuracy as mean ± std over the seeds)."""
+    header = ["optimizer", "tuned α", f"training loss after {STEPS} steps", "test accuracy"]
+    cells = [
+        [
+            name,
+            f"{r['lr']:.3g}",
+            f"{r['train_loss']:.4f}",
+            f"{100 * r['test_acc']:.1f} % ± {100 * r['test_acc_std']:.1f}",
+        ]
+        for name, r in results().items()
+    ]
+    return markdown_table(header, cells, align="lrrr")
 
 
 def early_peak(name: str, window: int = EARLY) -> tuple:

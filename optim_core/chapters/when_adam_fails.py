@@ -19,6 +19,7 @@ single-threaded BLAS (small matrices: threads cost more than they save).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from typing import NamedTuple
@@ -30,7 +31,7 @@ from optim_core import GD, Adam, AdamW, Lion, SignGD, plots, run
 from optim_core.base import state_arrays
 from optim_core.chapters import register
 from optim_core.models import MLP, digits_split, single_threaded
-from optim_core.problems import Quadratic, Rosenbrock
+from optim_core.problems import Quadratic, Rosenbrock, Wrapped
 from optim_core.widgets import Playground, Slider
 
 C = 3.0  # the rare large gradient of the counterexample
@@ -435,18 +436,20 @@ def mlp(seed: int = 0) -> MLP:
     return MLP(s.x_train, s.y_train, hidden=32, batch_size=64, seed=seed)
 
 
-class WithL2:
+@dataclasses.dataclass(frozen=True, eq=False)
+class WithL2(Wrapped):
     """A model whose gradients carry an L2 term l2 * w (l2 may be an array, one value per batched run)."""
 
-    def __init__(self, model, l2):
-        self.model, self.l2 = model, np.asarray(l2, dtype=np.float64)
-        self.x0, self.f_min = model.x0, model.f_min
+    l2: object = 0.0
 
     def f(self, w):
-        return self.model.f(w) + 0.5 * np.sum(self.l2 * w * w, axis=-1)
+        return self.problem.f(w) + 0.5 * np.sum(np.asarray(self.l2) * w * w, axis=-1)
+
+    def grad(self, w):
+        return self.problem.grad(w) + np.asarray(self.l2) * w
 
     def stochastic_grad(self, w, step):
-        return self.model.stochastic_grad(w, step) + self.l2 * w
+        return self.problem.stochastic_grad(w, step) + np.asarray(self.l2) * w
 
 
 def train(opt, problem, x0, steps: int, every: int = EVERY):
