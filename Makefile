@@ -23,17 +23,11 @@ $(VENDOR)/.done: js/package.json js/package-lock.json scripts/vendor_js.sh
 	touch $@
 
 # Playgrounds emit only their static HTML while the book is built (see optim_core/widgets.py).
-# Jupyter Book executes notebooks one after another; jupyter-cache's parallel executor first fills
-# the same execution cache on every core, so the build then finds each notebook already executed
-# (a notebook that failed there is run again by the build, which reports its error).
-# Unchanged notebooks are not executed again. The project list is rebuilt each time, so a renamed
-# or deleted notebook drops out of it; executed copies stay in the cache until `make clean`.
+# The notebooks are first executed one per core into Jupyter Book's execution cache (see
+# scripts/execute_notebooks.py); the build then takes them from there. Unchanged notebooks are not
+# executed again.
 book: $(STAMP) $(VENDOR)/.done
-	mkdir -p $(JCACHE)
-	$(VENV)/bin/jcache notebook -p $(JCACHE) clear --force >/dev/null
-	$(VENV)/bin/jcache notebook -p $(JCACHE) add book/*.ipynb >/dev/null
-	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(VENV)/bin/jcache project -p $(JCACHE) execute \
-		--executor local-parallel --timeout 600 --verbosity WARNING
+	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(PY) scripts/execute_notebooks.py $(JCACHE) book/*.ipynb
 	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(VENV)/bin/jupyter-book build -W -n --keep-going .
 
 lab: $(STAMP)
