@@ -77,10 +77,13 @@ def test_page_is_offline_error_free_and_typeset(visit, path):
             total: document.querySelectorAll('.math').length,
             typeset: [...document.querySelectorAll('.math')].filter(m => m.querySelector('mjx-container')).length,
             errors: document.querySelectorAll('mjx-merror').length,
+            containers: document.querySelectorAll('mjx-container').length,
+            readable: document.querySelectorAll('mjx-container > mjx-assistive-mml').length,
         })"""
     )
     assert math["typeset"] == math["total"], math
     assert math["errors"] == 0
+    assert math["readable"] == math["containers"], "every formula carries hidden MathML for screen readers"
     assert "Optimizers, Computed" in v.page.title()
 
 
