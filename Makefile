@@ -47,7 +47,9 @@ test: $(STAMP)
 	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(PY) -m pytest -n 2 --dist loadfile \
 		tests --nbval --nbval-current-env _build/jupyter_execute/book
 
+# The benchmarks compare against torch.optim, so torch is installed first (a maintainer's command).
 bench: $(STAMP)
+	$(PY) -m pip install -q -r requirements-torch.txt
 	$(PY) -m benchmarks
 
 clean:

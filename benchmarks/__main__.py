@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from benchmarks import batched_sweep, build_and_test, large_n, page_cost, playground_latency
-from benchmarks.common import machine
+from benchmarks.common import machine, torch_available
 
 BENCHMARKS = {
     "playground_latency": playground_latency,
@@ -19,6 +19,12 @@ BENCHMARKS = {
     "page_cost": page_cost,
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+NEEDS_TORCH = {"batched_sweep", "large_n"}  # their baselines are torch.optim loops
+TORCH_MISSING = (
+    "torch is not installed, so the torch.optim baselines of {names} cannot be measured.\n"
+    "Install it with `.venv/bin/pip install -r requirements-torch.txt` (`make bench` does this),\n"
+    "or pass --quick for a smoke run that skips them."
+)
 
 
 def main(argv=None) -> str:
@@ -27,6 +33,10 @@ def main(argv=None) -> str:
     parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), help="run only these")
     args = parser.parse_args(argv)
     names = args.only or list(BENCHMARKS)
+    needs_torch = sorted(NEEDS_TORCH.intersection(names))
+    if needs_torch and not args.quick and not torch_available():
+        # RESULTS.md must never lose its torch baselines silently.
+        raise SystemExit(TORCH_MISSING.format(names=", ".join(needs_torch)))
     sections = ["# Benchmark results", "Written by `make bench` (`python -m benchmarks`).", machine()]
     for name in names:
         print(f"running {name} ...", flush=True)

@@ -13,3 +13,13 @@ def test_benchmark_runs_at_tiny_sizes(name, capsys):
     assert report.startswith("# Benchmark results")
     assert "## " in report.split("- date:", 1)[1]
     assert "|---" in report or "skipped" in report
+
+
+def test_full_benchmark_run_refuses_to_drop_the_torch_baselines(monkeypatch):
+    """Without torch a real run stops and names the install command; RESULTS.md is not rewritten."""
+    import benchmarks.__main__ as bench
+
+    monkeypatch.setattr(bench, "torch_available", lambda: False)
+    monkeypatch.setattr(bench, "RESULTS", None)  # writing would raise: proves nothing was written
+    with pytest.raises(SystemExit, match=r"pip install -r requirements-torch.txt"):
+        bench.main(["--only", "playground_latency", "large_n"])

@@ -4,15 +4,18 @@ import inspect
 
 import numpy as np
 import pytest
+from torch_support import require_torch
 
 from optim_core import AdaGrad, run
 from optim_core.chapters import adagrad as ch
 
 
-def test_default_eps_is_torchs():
-    import torch
-
+def test_default_eps_is_1e_10():
     assert ch.defaults()["eps"] == 1e-10
+
+
+def test_default_eps_is_torchs():
+    torch = require_torch()
     assert inspect.signature(torch.optim.Adagrad).parameters["eps"].default == ch.defaults()["eps"]
 
 

@@ -5,17 +5,20 @@ import itertools
 
 import numpy as np
 import pytest
+from torch_support import require_torch
 
 from optim_core import RMSProp, run
 from optim_core.chapters import adagrad as ag
 from optim_core.chapters import rmsprop as ch
 
 
-def test_defaults_are_torchs():
-    import torch
-
-    params = inspect.signature(torch.optim.RMSprop).parameters
+def test_defaults():
     assert ch.defaults() == {"beta": 0.99, "eps": 1e-8}
+
+
+def test_defaults_are_torchs():
+    torch = require_torch()
+    params = inspect.signature(torch.optim.RMSprop).parameters
     assert params["alpha"].default == ch.defaults()["beta"]  # torch calls beta "alpha"
     assert params["eps"].default == ch.defaults()["eps"]
 
