@@ -144,8 +144,10 @@ def test_gradient_spread():
 def test_gd_above_its_tuned_rate_blows_up():
     lr, loss = ch.above_tuned("GD")
     assert lr == pytest.approx(10**0.5)
-    assert loss == pytest.approx(32, abs=0.5)
-    assert loss > ch.mlp().f(ch.mlp().x0)
+    # "far above where it started". The value itself is chaotic: it was 32 on one CPU and 23.7 on another
+    # (a BLAS kernel's rounding, amplified by the unstable run), so the test pins the claim, not the value.
+    assert np.isfinite(loss)
+    assert loss > 5 * ch.mlp().f(ch.mlp().x0)
 
 
 def test_early_progress_claims():
