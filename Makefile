@@ -22,7 +22,7 @@ $(VENDOR)/.done: js/package.json js/package-lock.json scripts/vendor_js.sh
 	bash scripts/vendor_js.sh $(VENDOR)
 	touch $@
 
-# Playgrounds emit only their static HTML while the book is built (see optim_core/widgets.py).
+# Playgrounds emit only their static HTML while the book is built (see optim_core/playground.py).
 # The notebooks are first executed one per core into Jupyter Book's execution cache (see
 # scripts/execute_notebooks.py); the build then takes them from there. Unchanged notebooks are not
 # executed again.

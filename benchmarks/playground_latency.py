@@ -11,7 +11,7 @@ import itertools
 
 from benchmarks.common import measure, seconds, stats, table
 from optim_core import chapters, plots
-from optim_core.widgets import _LiveView
+from optim_core.playground import _LiveView
 
 
 def naive_redraw(playground, values):

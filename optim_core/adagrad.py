@@ -13,8 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from optim_core._checks import learning_rate, lr_at, nonnegative
-from optim_core.base import Optimizer, zeros_like
-from optim_core.rmsprop import normalized
+from optim_core.base import Hyperparameter, LearningRate, Optimizer, normalized, zeros_like
 
 
 class AdaGradState(NamedTuple):
@@ -26,8 +25,10 @@ class AdaGradState(NamedTuple):
 class AdaGrad(Optimizer):
     """Divide each coordinate's gradient by the root of its accumulated squares."""
 
-    lr: float
-    eps: float = 1e-10
+    elementwise = True
+
+    lr: LearningRate
+    eps: Hyperparameter = 1e-10
 
     def _checked(self):
         return {"lr": learning_rate(self.lr), "eps": nonnegative("eps", self.eps)}

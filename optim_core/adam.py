@@ -17,9 +17,8 @@ from typing import NamedTuple
 import numpy as np
 
 from optim_core._checks import learning_rate, lr_at, nonnegative, unit_interval
-from optim_core.base import Optimizer, zeros_like
+from optim_core.base import Hyperparameter, LearningRate, Optimizer, normalized, zeros_like
 from optim_core.ema import bias_correction, ema_update
-from optim_core.rmsprop import normalized
 
 
 class AdamState(NamedTuple):
@@ -33,10 +32,12 @@ class AdamState(NamedTuple):
 class Adam(Optimizer):
     """Momentum on the gradient, RMSProp on its square, both bias-corrected."""
 
-    lr: float = 1e-3
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
+    elementwise = True
+
+    lr: LearningRate = 1e-3
+    beta1: Hyperparameter = 0.9
+    beta2: Hyperparameter = 0.999
+    eps: Hyperparameter = 1e-8
     bias_correction: bool = True
     amsgrad: bool = False
 
@@ -72,7 +73,7 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay: the decay acts on the weights, not through the gradient."""
 
-    weight_decay: float = 1e-2
+    weight_decay: Hyperparameter = 1e-2
 
     def _checked(self):
         return {**super()._checked(), "weight_decay": nonnegative("weight_decay", self.weight_decay)}

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 
 from optim_core._checks import matching_grad
+
+# What an optimizer stores for each hyperparameter: a float64 array (0-d for a single value, or a grid
+# that broadcasts against batched params), and for the learning rate also a schedule of the step.
+Hyperparameter = np.ndarray
+LearningRate = np.ndarray | Callable[[int], np.ndarray]
 
 # Elements per block in the cache-friendly path for large parameter arrays (128 KiB of float64).
 CHUNK = 16384
@@ -20,7 +27,13 @@ class Optimizer:
     `update(params, grad, state)` returns `(new_params, new_state)` and never mutates its inputs.
     Hyperparameters are stored as float64 arrays, so any of them may be a grid that broadcasts
     against the parameters' leading batch dimensions.
+
+    `elementwise = True` declares that `_step` treats every coordinate independently; only then may
+    `update` compute large arrays block by block (`_chunked_step`). An optimizer that mixes coordinates
+    (a matrix preconditioner, say) keeps the default False and always gets the plain `_step`.
     """
+
+    elementwise: ClassVar[bool] = False
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -48,7 +61,8 @@ class Optimizer:
                 f"the hyperparameter arrays broadcast params of shape {params.shape} to {full_shape}; "
                 "give params that full batch shape (optim_core.run does this for you)"
             )
-        if params.size >= 4 * CHUNK and all(np.ndim(v) == 0 for v in self._array_hyperparameters()):
+        scalar_hyperparameters = all(np.ndim(v) == 0 for v in self._array_hyperparameters())
+        if self.elementwise and params.size >= 4 * CHUNK and scalar_hyperparameters:
             return self._chunked_step(params, grad, state)
         return self._step(params, grad, state)
 
@@ -86,6 +100,13 @@ class Optimizer:
         return np.broadcast_shapes(tuple(params_shape), *shapes)
 
 
+def normalized(m: np.ndarray, v: np.ndarray, eps) -> np.ndarray:
+    """The adaptive direction m / (sqrt(v) + eps) shared by AdaGrad, RMSProp and Adam."""
+    denom = np.sqrt(v)
+    denom += eps
+    return m / denom
+
+
 def zeros_like(params) -> np.ndarray:
     return np.zeros(np.shape(params), dtype=np.float64)
 
@@ -93,3 +114,12 @@ def zeros_like(params) -> np.ndarray:
 def state_arrays(state) -> list[np.ndarray]:
     """The per-parameter arrays an optimizer keeps in its state (the step count is not one)."""
     return [v for v in state[1:] if isinstance(v, np.ndarray)]
+
+
+def state_count(opt, shape: tuple = (3, 5)) -> int:
+    """How many arrays the size of the parameters `opt` keeps in its state (its memory cost in units of
+    the model's size), counted on `opt.init` of parameters of `shape`."""
+    arrays = state_arrays(opt.init(np.zeros(shape)))
+    if any(a.shape != tuple(shape) for a in arrays):
+        raise ValueError(f"a state array of {type(opt).__name__} does not have the parameters' shape {shape}")
+    return len(arrays)

@@ -6,7 +6,7 @@ import dataclasses
 from typing import NamedTuple
 
 from optim_core._checks import learning_rate, lr_at
-from optim_core.base import Optimizer
+from optim_core.base import LearningRate, Optimizer
 
 
 class GDState(NamedTuple):
@@ -17,7 +17,9 @@ class GDState(NamedTuple):
 class GD(Optimizer):
     """Plain (full-batch or stochastic) gradient descent."""
 
-    lr: float
+    elementwise = True
+
+    lr: LearningRate
 
     def _checked(self):
         return {"lr": learning_rate(self.lr)}

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from optim_core._checks import learning_rate, lr_at, nonnegative, unit_interval
-from optim_core.base import Optimizer, zeros_like
+from optim_core.base import Hyperparameter, LearningRate, Optimizer, zeros_like
 from optim_core.ema import ema_update
 
 
@@ -29,10 +29,12 @@ class LionState(NamedTuple):
 class Lion(Optimizer):
     """EvoLved Sign Momentum."""
 
-    lr: float = 1e-4
-    beta1: float = 0.9
-    beta2: float = 0.99
-    weight_decay: float = 0.0
+    elementwise = True
+
+    lr: LearningRate = 1e-4
+    beta1: Hyperparameter = 0.9
+    beta2: Hyperparameter = 0.99
+    weight_decay: Hyperparameter = 0.0
 
     def _checked(self):
         return {

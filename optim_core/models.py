@@ -312,3 +312,11 @@ class MLP(_Classifier):
         d_b1 = d_pre.sum(axis=-2)
         lead = w.shape[:-1]
         return np.concatenate([p.reshape(*lead, -1) for p in (d_w1, d_b1, d_w2, d_b2)], axis=-1)
+
+
+@functools.lru_cache(maxsize=16)
+def digits_mlp(hidden: int = 32, batch_size: int | None = 64, seed: int = 0) -> MLP:
+    """The book's digits MLP (64 pixels -> `hidden` tanh units -> 10 classes) on the training split of
+    `digits_split(0)`, with seeded initial weights and minibatches of `batch_size` (None: full batch)."""
+    s = digits_split(0)
+    return MLP(s.x_train, s.y_train, hidden=hidden, batch_size=batch_size, seed=seed)

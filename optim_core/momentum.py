@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from optim_core._checks import learning_rate, lr_at, unit_interval
-from optim_core.base import Optimizer, zeros_like
+from optim_core.base import Hyperparameter, LearningRate, Optimizer, zeros_like
 from optim_core.ema import ema_update
 
 
@@ -30,8 +30,10 @@ class MomentumState(NamedTuple):
 class Momentum(Optimizer):
     """Gradient descent with a velocity that remembers past gradients."""
 
-    lr: float
-    beta: float = 0.9
+    elementwise = True
+
+    lr: LearningRate
+    beta: Hyperparameter = 0.9
     ema: bool = True
     nesterov: bool = False
 

@@ -15,6 +15,12 @@ import numpy as np
 from optim_core._checks import positive
 
 
+def rotation(angle: float) -> np.ndarray:
+    """The 2 x 2 matrix that turns the plane by `angle` radians (counter-clockwise)."""
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, -s], [s, c]])
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Quadratic:
     """The ravine f(x) = 1/2 x^T H x, with curvatures mu (shallow) and L (steep) along axes
@@ -44,11 +50,15 @@ class Quadratic:
     def kappa(self) -> float:
         return self.L / self.mu
 
+    def turned(self, degrees: float) -> Quadratic:
+        """The same ravine with its axes turned by `degrees` (so a per-coordinate method no longer sees
+        the steep and the shallow direction separately)."""
+        return Quadratic(mu=self.mu, L=self.L, angle=np.deg2rad(degrees))
+
     @cached_property
     def hessian(self) -> np.ndarray:
-        c, s = np.cos(self.angle), np.sin(self.angle)
-        rotation = np.array([[c, -s], [s, c]])
-        return rotation @ np.diag([self.mu, self.L]) @ rotation.T
+        turn = rotation(self.angle)
+        return turn @ np.diag([self.mu, self.L]) @ turn.T
 
     minimum = np.zeros(2)
     f_min = 0.0
@@ -97,10 +107,10 @@ class Rosenbrock:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Beale:
-    """Beale's function: flat plateaus and steep walls, minimum f(3, 0.5) = 0."""
+    """Beale's function: flat plateaus and steep walls, minimum f(3, 0.5) = 0. `x0` is the start."""
 
+    x0: np.ndarray = dataclasses.field(default_factory=lambda: np.array([-1.0, 1.5]))
     name = "beale"
-    x0 = np.array([-1.0, 1.5])
     bounds = ((-4.5, 4.5), (-4.5, 4.5))
     minimum = np.array([3.0, 0.5])
     f_min = 0.0
@@ -251,3 +261,8 @@ class Wrapped:
 
 
 SURFACES = {p.name: p for p in (Quadratic(), Rosenbrock(), Beale(), Saddle())}
+
+# The book's canonical problems, defined once for every chapter.
+RAVINE = Quadratic()  # f = 0.1 w1^2 + 2 w2^2 (mu = 0.2, L = 4, kappa = 20), started at (-4.5, 1)
+BEALE_FROM_WALL = Beale(x0=np.array([3.0, -3.0]))  # on a steep wall: the first gradient is in the thousands
+SADDLE = Saddle()  # x^2/2 - y^2/2 + y^4/4, started just off the saddle's ridge

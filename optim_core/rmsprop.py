@@ -13,15 +13,8 @@ from typing import NamedTuple
 import numpy as np
 
 from optim_core._checks import learning_rate, lr_at, nonnegative, unit_interval
-from optim_core.base import Optimizer, zeros_like
+from optim_core.base import Hyperparameter, LearningRate, Optimizer, normalized, zeros_like
 from optim_core.ema import ema_update
-
-
-def normalized(m: np.ndarray, v: np.ndarray, eps) -> np.ndarray:
-    """The adaptive direction m / (sqrt(v) + eps) shared by AdaGrad, RMSProp and Adam."""
-    denom = np.sqrt(v)
-    denom += eps
-    return m / denom
 
 
 class RMSPropState(NamedTuple):
@@ -33,9 +26,11 @@ class RMSPropState(NamedTuple):
 class RMSProp(Optimizer):
     """Divide each coordinate's gradient by the root of a moving average of its squares."""
 
-    lr: float
-    beta: float = 0.99
-    eps: float = 1e-8
+    elementwise = True
+
+    lr: LearningRate
+    beta: Hyperparameter = 0.99
+    eps: Hyperparameter = 1e-8
 
     def _checked(self):
         return {

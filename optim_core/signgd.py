@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from optim_core._checks import learning_rate, lr_at
-from optim_core.base import Optimizer
+from optim_core.base import LearningRate, Optimizer
 
 
 class SignGDState(NamedTuple):
@@ -23,7 +23,9 @@ class SignGDState(NamedTuple):
 class SignGD(Optimizer):
     """Move each coordinate by lr against the sign of its gradient."""
 
-    lr: float
+    elementwise = True
+
+    lr: LearningRate
 
     def _checked(self):
         return {"lr": learning_rate(self.lr)}

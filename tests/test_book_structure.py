@@ -3,35 +3,15 @@ outputs, and each chapter has the parts every chapter must have."""
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = [
-    "01_ema",
-    "02_gradient_descent",
-    "03_momentum",
-    "04_adagrad",
-    "05_rmsprop",
-    "06_sign_updates",
-    "07_adam",
-    "08_comparison",
-    "09_training_digits",
-    "10_when_adam_fails",
-    "11_schedules",
-    "12_practical_guide",
-]
+from book_files import CHAPTERS, ROOT, notebook
 
 
 def toc_files():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     return [chapter["file"] for part in toc["parts"] for chapter in part["chapters"]]
-
-
-def notebook(name):
-    return json.loads((ROOT / "book" / f"{name}.ipynb").read_text())
 
 
 def test_every_chapter_is_in_the_toc_in_order_and_exists():

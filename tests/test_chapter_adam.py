@@ -6,8 +6,8 @@ import pytest
 from optim_core import Adam, Momentum, RMSProp, run
 from optim_core.chapters import adam as ch
 from optim_core.ema import effective_memory
+from optim_core.playground import Playground
 from optim_core.problems import Rosenbrock
-from optim_core.widgets import Playground
 
 
 @pytest.fixture(scope="module")

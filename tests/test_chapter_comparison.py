@@ -452,7 +452,7 @@ def test_playground_factories_take_numpy_arrays():
 
 
 def test_playground_live_view_redraws():
-    from optim_core.widgets import _LiveView
+    from optim_core.playground import _LiveView
 
     pg = ch.playground()
     pg.widget()

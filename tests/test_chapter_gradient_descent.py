@@ -168,7 +168,7 @@ def test_playground_readout():
 
 
 def test_live_playground_redraws():
-    from optim_core.widgets import _LiveView
+    from optim_core.playground import _LiveView
 
     view = _LiveView(ch.playground())
     before = view.image.value

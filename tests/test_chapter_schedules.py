@@ -151,7 +151,7 @@ def test_playground():
 
 
 def test_live_playground_redraws():
-    from optim_core.widgets import _LiveView
+    from optim_core.playground import _LiveView
 
     pg = ch.playground()
     assert pg.widget() is not None

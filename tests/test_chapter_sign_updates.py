@@ -5,7 +5,7 @@ import pytest
 
 from optim_core import GD, SignGD
 from optim_core.chapters import sign_updates as ch
-from optim_core.widgets import Playground
+from optim_core.playground import Playground
 
 LR = ch.LR
 

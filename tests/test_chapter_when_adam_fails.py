@@ -177,7 +177,7 @@ def test_playground_shows_the_failure_and_fits_the_budget():
 
 
 def test_live_playground_redraws():
-    from optim_core.widgets import _LiveView
+    from optim_core.playground import _LiveView
 
     view = _LiveView(ch.playground())
     before = view.image.value

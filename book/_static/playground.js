@@ -1,17 +1,17 @@
 /* Playgrounds of the static book: sliders that move through trajectories computed by optim_core at
- * build time (see optim_core/widgets.py, which writes the JSON this reads), drawn on a canvas laid
+ * build time (see optim_core/playground.py, which writes the JSON this reads), drawn on a canvas laid
  * over a background image of the same figure rendered by matplotlib. */
 (function () {
   "use strict";
 
-  // The arrays travel as base64 of gzip-compressed little-endian float32 (optim_core/widgets.py).
+  // The arrays travel as base64 of gzip-compressed little-endian float32 (optim_core/playground.py).
   async function decodeFloat32(b64) {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
     return new Float32Array(await new Response(inflated).arrayBuffer());
   }
 
-  // Python's format(x, ".2e"): two-digit exponent with its sign, as optim_core.widgets.summary writes.
+  // Python's format(x, ".2e"): two-digit exponent with its sign, as optim_core.playground.summary writes.
   function formatExp(x) {
     const [mantissa, exponent] = x.toExponential(2).split("e");
     const e = parseInt(exponent, 10);

@@ -11,7 +11,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 
-from optim_core.widgets import Playground
+from optim_core.playground import Playground
 
 REGISTRY: dict[str, Callable[[], Playground]] = {}
 

@@ -13,8 +13,8 @@ import numpy as np
 
 from optim_core import GD, AdaGrad, RMSProp, plots, run
 from optim_core.chapters import register
+from optim_core.playground import Playground, Slider
 from optim_core.problems import Beale, Quadratic, SparseLogistic
-from optim_core.widgets import Playground, Slider
 
 RAVINE = Quadratic()  # f = 0.1 w1^2 + 2 w2^2, started at (-4.5, 1)
 TILTED = Quadratic(angle=np.pi / 8)  # the same ravine turned by 22.5 degrees

@@ -16,9 +16,9 @@ import numpy as np
 from optim_core import GD, AdaGrad, Adam, Lion, Momentum, RMSProp, SignGD, plots, run
 from optim_core.base import state_arrays
 from optim_core.chapters import register
+from optim_core.playground import Playground, Slider
 from optim_core.problems import Quadratic, Rosenbrock, Saddle, Wrapped
 from optim_core.tables import markdown_table
-from optim_core.widgets import Playground, Slider
 
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # Kingma & Ba's defaults (also optim_core's)
 RAVINE = Quadratic()  # f = 0.1 w1^2 + 2 w2^2

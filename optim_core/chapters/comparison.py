@@ -17,9 +17,9 @@ import numpy as np
 
 from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, SignGD, plots, run
 from optim_core.chapters import register
+from optim_core.playground import Playground, Slider
 from optim_core.problems import Quadratic, Rosenbrock, Saddle, SparseLogistic
 from optim_core.run import Trajectory
-from optim_core.widgets import Playground, Slider
 
 LR_GRID = np.geomspace(1e-4, 1e2, 37)  # six values per decade over six decades
 TOL = 1e-6  # "reached" means f - f* <= TOL from some step to the end of the run

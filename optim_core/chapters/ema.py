@@ -15,8 +15,8 @@ import numpy as np
 from optim_core import GD, plots, run
 from optim_core.chapters import register
 from optim_core.ema import effective_memory, ema, ema_weights
+from optim_core.playground import Playground, Slider
 from optim_core.tables import markdown_table
-from optim_core.widgets import Playground, Slider
 
 # ----- the worked computation ----------------------------------------------------------------------
 

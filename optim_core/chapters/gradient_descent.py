@@ -12,9 +12,9 @@ import numpy as np
 
 from optim_core import GD, plots, run
 from optim_core.chapters import register
+from optim_core.playground import Playground, Slider
 from optim_core.problems import Quadratic
 from optim_core.tables import markdown_table
-from optim_core.widgets import Playground, Slider
 
 RAVINE = Quadratic()  # f = 0.1 w1^2 + 2 w2^2: mu = 0.2, L = 4, kappa = 20
 

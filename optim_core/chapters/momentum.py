@@ -22,9 +22,9 @@ import numpy as np
 
 from optim_core import GD, Momentum, plots, run
 from optim_core.chapters import register
+from optim_core.playground import Playground, Slider
 from optim_core.problems import Quadratic, Rosenbrock
 from optim_core.tables import markdown_table
-from optim_core.widgets import Playground, Slider
 
 KAPPA = 100.0  # the chapter's ravine: f = (0.04 w1^2 + 4 w2^2) / 2
 LR = 0.45  # torch-form learning rate used for the pictures (GD's best is 2 / (L + mu) = 0.495)

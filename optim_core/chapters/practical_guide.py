@@ -25,10 +25,10 @@ from optim_core.base import state_arrays
 from optim_core.chapters import register
 from optim_core.chapters.when_adam_fails import train
 from optim_core.models import SoftmaxRegression, digits_split, single_threaded
+from optim_core.playground import Playground, Slider
 from optim_core.problems import Quadratic, Rosenbrock
 from optim_core.schedules import cosine
 from optim_core.tables import markdown_table
-from optim_core.widgets import Playground, Slider
 
 # ----- memory ---------------------------------------------------------------------------------------------
 

@@ -16,8 +16,8 @@ from matplotlib.colors import to_rgb
 from optim_core import AdaGrad, RMSProp, plots, run
 from optim_core.chapters import adagrad as ag
 from optim_core.chapters import register
+from optim_core.playground import Playground, Slider
 from optim_core.problems import Beale
-from optim_core.widgets import Playground, Slider
 
 BETA = float(RMSProp.__dataclass_fields__["beta"].default)  # 0.99, torch.optim.RMSprop's default
 RACE_STEPS = ag.BEALE_STEPS  # both methods are tuned for f - f* at this step

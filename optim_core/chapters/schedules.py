@@ -18,8 +18,8 @@ from optim_core import Adam, plots, run
 from optim_core.chapters import register
 from optim_core.chapters.training_digits import SingleThreadedPlayground, mlp, per_example_grads
 from optim_core.models import single_threaded
+from optim_core.playground import Slider
 from optim_core.schedules import constant, cosine, linear_warmup, step_decay, warmup_cosine
-from optim_core.widgets import Slider
 
 STEPS = 200  # about 12 passes over the training set with batches of 64
 WARMUP = 20

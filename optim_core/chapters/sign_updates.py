@@ -16,8 +16,8 @@ import numpy as np
 
 from optim_core import GD, RMSProp, SignGD, plots, run
 from optim_core.chapters import register
+from optim_core.playground import Playground, Slider
 from optim_core.problems import Quadratic, Wrapped
-from optim_core.widgets import Playground, Slider
 
 RAVINE = Quadratic()  # f = 0.1 w1^2 + 2 w2^2: mu = 0.2, L = 4
 START = np.array([-4.37, 0.93])  # not a whole number of steps of LR away from the minimum

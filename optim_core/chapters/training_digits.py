@@ -21,8 +21,8 @@ from threadpoolctl import threadpool_limits
 from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, plots, run
 from optim_core.chapters import register
 from optim_core.models import MLP, SoftmaxRegression, digits_split, single_threaded
+from optim_core.playground import Playground, Slider
 from optim_core.tables import markdown_table
-from optim_core.widgets import Playground, Slider
 
 STEPS = 300  # 300 minibatches of 64: about 18 passes over the 1077 training images
 BATCH = 64

@@ -31,8 +31,8 @@ from optim_core import GD, Adam, AdamW, Lion, SignGD, plots, run
 from optim_core.base import state_arrays
 from optim_core.chapters import register
 from optim_core.models import MLP, digits_split, single_threaded
+from optim_core.playground import Playground, Slider
 from optim_core.problems import Quadratic, Rosenbrock, Wrapped
-from optim_core.widgets import Playground, Slider
 
 C = 3.0  # the rare large gradient of the counterexample
 PERIOD = 3  # it comes once every PERIOD steps; the other steps have gradient -1

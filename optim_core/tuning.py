@@ -1,0 +1,142 @@
+"""Hyperparameter sweeps: a whole grid of settings in one batched `run`, scored by a named criterion, and
+the best setting chosen.
+
+    s = sweep(lambda lr: Adam(lr), problem, steps=200, score=gap_at(), lr=np.geomspace(1e-3, 1, 25))
+    s.best            # {"lr": ...}: the setting with the lowest score
+    s.scores          # one score per setting (inf: diverged, or never reached the target)
+
+With several keyword grids (lr=..., beta=...) the settings form their product, with the axes in the order
+given; `make` (and `problem`, if it is a function) receives the values of the axes its signature names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+import numpy as np
+
+from optim_core.measure import steps_until_below
+from optim_core.run import Trajectory, run
+
+
+# ----- criteria: each maps (trajectory, problem) to one score per setting, lower is better -----------------
+def _finite_or_inf(scores) -> np.ndarray:
+    return np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=np.inf, posinf=np.inf)
+
+
+def gap_at(step: int | None = None):
+    """f - f* at `step` (the last recorded step by default); diverged runs score inf."""
+
+    def score(traj: Trajectory, problem) -> np.ndarray:
+        row = -1 if step is None else traj.row_of(step)
+        return _finite_or_inf(traj.loss[row] - problem.f_min)
+
+    score.__name__ = f"gap_at({step})"
+    return score
+
+
+def steps_to(tol: float):
+    """The first step from which f - f* stays <= tol; inf if never, or diverged."""
+
+    def score(traj: Trajectory, problem) -> np.ndarray:
+        first = steps_until_below(traj.loss - problem.f_min, tol)
+        return np.where(np.isinf(first), np.inf, traj.steps[np.minimum(first, len(traj.steps) - 1).astype(int)])
+
+    score.__name__ = f"steps_to({tol:g})"
+    return score
+
+
+def loss_on(x, y):
+    """The loss of the final weights on held-out data (x, y), for the digits models; diverged runs score inf."""
+
+    def score(traj: Trajectory, model) -> np.ndarray:
+        final = traj.params[-1]
+        loss = model.loss_on(np.nan_to_num(final), x, y)
+        return _finite_or_inf(np.where(np.isnan(final).any(axis=-1), np.inf, loss))
+
+    score.__name__ = "loss_on(held-out data)"
+    return score
+
+
+# ----- the sweep -----------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, eq=False)
+class Sweep:
+    """A scored grid of settings.
+
+    axes: name -> the values tried along that axis, in grid order.
+    scores: one score per setting, shape (len(axis_1), len(axis_2), ...); lower is better.
+    trajectory: the batched run behind it (batch shape = the grid's shape).
+    criterion: the name of the score.
+    """
+
+    axes: dict
+    scores: np.ndarray
+    trajectory: Trajectory
+    criterion: str
+
+    @property
+    def best_index(self) -> tuple:
+        """The grid index of the lowest score (the first one on a tie)."""
+        return tuple(int(i) for i in np.unravel_index(np.argmin(self.scores), self.scores.shape))
+
+    @property
+    def best(self) -> dict:
+        """name -> value of the best setting."""
+        return {name: float(values[i]) for (name, values), i in zip(self.axes.items(), self.best_index, strict=True)}
+
+    @property
+    def best_score(self) -> float:
+        return float(self.scores[self.best_index])
+
+    def at(self, **setting):
+        """The grid index of a setting given by its values (each must be on its axis's grid)."""
+        index = []
+        for name, values in self.axes.items():
+            hits = np.flatnonzero(np.isclose(values, setting[name], rtol=1e-12, atol=0))
+            if hits.size == 0:
+                raise ValueError(f"{name}={setting[name]!r} is not on the grid {values.tolist()}")
+            index.append(int(hits[0]))
+        return tuple(index)
+
+    def decades_within(self, limit: float) -> float:
+        """For a one-axis sweep on a log-spaced grid: the decades of that axis whose score is <= limit."""
+        (values,) = self.axes.values()
+        per_point = np.log10(values[-1] / values[0]) / (len(values) - 1)
+        return float(np.count_nonzero(self.scores <= limit) * per_point)
+
+
+def _call(fn, values: dict):
+    params = inspect.signature(fn).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return fn(**values)
+    return fn(**{name: value for name, value in values.items() if name in params})
+
+
+def sweep(make, problem, steps: int, score, x0=None, record_every: int = 1, **grid) -> Sweep:
+    """Run `make(**setting)` on `problem` for every setting of the grid at once and score each run.
+
+    grid: name=values keyword arguments, each a 1-D sequence (the axes of the grid, in order).
+    make: returns the optimizer; it receives each axis as an array shaped to broadcast over the grid
+        (a parameter axis is appended, so hyperparameters broadcast against the params).
+    problem: the problem, or a function of some axes that returns it (a regularization strength, say).
+    score: a criterion such as `gap_at(t)`, `steps_to(tol)` or `loss_on(x, y)`.
+    """
+    if not grid:
+        raise ValueError("sweep needs at least one grid axis, e.g. lr=np.geomspace(1e-3, 1, 13)")
+    axes = {name: np.asarray(values, dtype=np.float64) for name, values in grid.items()}
+    for name, values in axes.items():
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"grid axis {name} must be a non-empty 1-D sequence (got shape {values.shape})")
+    shape = tuple(v.size for v in axes.values())
+    shaped = {}
+    for i, (name, values) in enumerate(axes.items()):
+        axis_shape = [1] * (len(shape) + 1)
+        axis_shape[i] = values.size
+        shaped[name] = values.reshape(axis_shape)
+    problem = _call(problem, shaped) if callable(problem) else problem
+    start = problem.x0 if x0 is None else x0
+    start = np.broadcast_to(np.asarray(start, dtype=np.float64), (*shape, np.shape(start)[-1]))
+    traj = run(_call(make, shaped), problem, start, steps, record_every=record_every)
+    scores = np.broadcast_to(score(traj, problem), shape).copy()
+    return Sweep(axes, scores, traj, getattr(score, "__name__", "score"))
