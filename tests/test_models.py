@@ -216,3 +216,13 @@ def test_constructor_order():
     assert (mlp.hidden, mlp.l2, mlp.batch_size, mlp.seed) == (16, 0.1, 32, 7)
     soft = SoftmaxRegression(SPLIT.x_train, SPLIT.y_train, 0.1, 32, 7)
     assert (soft.l2, soft.batch_size, soft.seed) == (0.1, 32, 7)
+
+
+def test_digits_mlp_is_the_books_model_and_cached():
+    from optim_core.models import digits_mlp
+
+    m = digits_mlp()
+    assert m is digits_mlp() and (m.hidden, m.batch_size, m.seed) == (32, 64, 0)
+    assert m.dim == 64 * 32 + 32 + 32 * 10 + 10
+    assert digits_mlp(hidden=8).dim == 64 * 8 + 8 + 8 * 10 + 10
+    assert digits_mlp(batch_size=None).batch_size is None

@@ -266,3 +266,27 @@ def test_equivalent_optimizers(name, ours, theirs, rtol):
             np.testing.assert_array_equal(w_ours, w_theirs)
         else:
             np.testing.assert_allclose(w_ours, w_theirs, rtol=rtol, atol=0)
+
+
+def test_state_count_is_the_memory_in_model_sizes():
+    from optim_core import AdaGrad, Lion, SignGD
+    from optim_core.base import state_count
+
+    counts = {GD: 0, SignGD: 0, Momentum: 1, AdaGrad: 1, RMSProp: 1, Adam: 2, Lion: 1}
+    for cls, expected in counts.items():
+        assert state_count(cls(lr=0.1)) == expected, cls.__name__
+    assert state_count(Adam(0.1, amsgrad=True)) == 3
+
+
+def test_only_elementwise_optimizers_take_the_chunked_path():
+    from optim_core.base import CHUNK
+
+    class Mixing(GD):
+        elementwise = False  # pretend the step mixes coordinates
+
+        def _chunked_step(self, *args):
+            raise AssertionError("a non-elementwise optimizer must not be chunked")
+
+    w = np.ones(4 * CHUNK)
+    Mixing(0.1).update(w, w, Mixing(0.1).init(w))
+    assert GD.elementwise and Adam.elementwise

@@ -153,3 +153,23 @@ def test_wrapped_keeps_what_a_subclass_does_not_change():
     np.testing.assert_array_equal(wrapped.minimum, inner.minimum)
     np.testing.assert_array_equal(wrapped.grad(x), inner.grad(x))
     np.testing.assert_array_equal(wrapped.f(x), 2 * inner.f(x))
+
+
+def test_turned_ravine_has_the_same_curvatures_on_turned_axes():
+    from optim_core.problems import RAVINE, rotation
+
+    turned = RAVINE.turned(30)
+    np.testing.assert_allclose(np.linalg.eigvalsh(turned.hessian), [RAVINE.mu, RAVINE.L], rtol=1e-12)
+    u = rotation(np.deg2rad(30)) @ np.array([0.0, 1.0])  # the steep axis, turned
+    np.testing.assert_allclose(turned.hessian @ u, RAVINE.L * u, atol=1e-12)
+    np.testing.assert_allclose(rotation(np.pi / 2) @ [1.0, 0.0], [0.0, 1.0], atol=1e-15)
+
+
+def test_canonical_problems():
+    from optim_core.problems import BEALE_FROM_WALL, RAVINE, SADDLE, Beale
+
+    assert (RAVINE.mu, RAVINE.L, RAVINE.angle) == (0.2, 4.0, 0.0)
+    np.testing.assert_array_equal(BEALE_FROM_WALL.x0, [3.0, -3.0])
+    np.testing.assert_array_equal(Beale().x0, [-1.0, 1.5])  # the default start is unchanged
+    assert np.abs(BEALE_FROM_WALL.grad(BEALE_FROM_WALL.x0)).min() > 1000  # a steep wall
+    assert SADDLE.f(np.zeros(2)) == 0.0
