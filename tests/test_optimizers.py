@@ -5,6 +5,8 @@ import copy
 
 import numpy as np
 import pytest
+from optimizer_table import INSTANCE_IDS as IDS
+from optimizer_table import INSTANCES as ALL_OPTIMIZERS
 
 from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, SignGD
 
@@ -180,21 +182,6 @@ def test_lion_by_hand():
     # c3 = [0.3125, 0.1875] > 0; interpolating with beta2 instead would give c3[0] = -0.03125 < 0.
     np.testing.assert_array_equal(w3, [0.224609375, -1.01953125])
     np.testing.assert_array_equal(s3.m, [-0.03125, -0.21875])
-
-
-ALL_OPTIMIZERS = [
-    GD(lr=0.1),
-    Momentum(lr=0.1),
-    Momentum(lr=0.1, ema=False, nesterov=True),
-    AdaGrad(lr=0.1),
-    RMSProp(lr=0.1),
-    SignGD(lr=0.1),
-    Adam(lr=0.1),
-    Adam(lr=0.1, amsgrad=True),
-    AdamW(lr=0.1),
-    Lion(lr=0.1, weight_decay=0.1),
-]
-IDS = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "signgd", "adam", "amsgrad", "adamw", "lion"]
 
 
 @pytest.mark.parametrize("opt", ALL_OPTIMIZERS, ids=IDS)
