@@ -6,14 +6,23 @@ import numpy as np
 
 
 def _as_float(name: str, value, allowed: str) -> np.ndarray:
-    if isinstance(value, (str, bytes)):  # np.asarray would quietly parse "0.1"
-        raise ValueError(f"{name} must be a number {allowed} or an array of them (got {value!r})")
+    """A private, read-only float64 copy of a real number or a non-empty array of them.
+
+    Refused: strings (np.asarray would quietly parse "0.1"), booleans (True is not 1.0), complex numbers,
+    dates, masked arrays (their mask would be dropped), object arrays and empty arrays."""
+    wrong = f"{name} must be a real number {allowed} or a non-empty array of them (got {value!r})"
+    if isinstance(value, (str, bytes, bool, np.bool_)) or np.ma.isMaskedArray(value):
+        raise ValueError(wrong)
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number {allowed} or an array of them (got {value!r})") from None
+        raise ValueError(wrong) from None
+    if raw.dtype.kind not in "iuf" or raw.size == 0:
+        raise ValueError(wrong)
+    arr = np.array(raw, dtype=np.float64)  # a copy: the caller's array cannot change it later
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite and {allowed} (got {value!r})")
+    arr.setflags(write=False)
     return arr
 
 
@@ -53,8 +62,16 @@ def learning_rate(value):
 
 
 def lr_at(lr, step: int) -> np.ndarray:
-    """The learning rate in force at `step` (1-based), whether constant or scheduled."""
-    return np.asarray(lr(step), dtype=np.float64) if callable(lr) else lr
+    """The learning rate in force at `step` (1-based), whether constant or scheduled. A schedule's value
+    is checked at every step, since it was not known when the optimizer was built."""
+    if not callable(lr):
+        return lr
+    value = np.asarray(lr(step), dtype=np.float64)
+    if not np.all(np.isfinite(value) & (value > 0)):
+        bad = value[~(np.isfinite(value) & (value > 0))] if value.ndim else value
+        shown = float(np.ravel(bad)[0])
+        raise ValueError(f"lr is a schedule that gave {shown!r} at step {step}; it must be finite and > 0")
+    return value
 
 
 def matching_grad(params: np.ndarray, grad) -> np.ndarray:

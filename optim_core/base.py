@@ -42,6 +42,8 @@ class Optimizer:
                 raise ValueError(f"{field.name} must be True or False (got {value!r})")
         for name, value in self._checked().items():
             object.__setattr__(self, name, value)
+        # What a state of this optimizer looks like: its type, and which fields are arrays.
+        object.__setattr__(self, "_state_template", self.init(np.zeros(0)))
 
     def _checked(self) -> dict:
         raise NotImplementedError
@@ -61,10 +63,28 @@ class Optimizer:
                 f"the hyperparameter arrays broadcast params of shape {params.shape} to {full_shape}; "
                 "give params that full batch shape (optim_core.run does this for you)"
             )
+        self._check_state(state, params.shape)
         scalar_hyperparameters = all(np.ndim(v) == 0 for v in self._array_hyperparameters())
         if self.elementwise and params.size >= 4 * CHUNK and scalar_hyperparameters:
             return self._chunked_step(params, grad, state)
         return self._step(params, grad, state)
+
+    def _check_state(self, state, shape: tuple):
+        """The state must be one this optimizer's init made for params of this shape."""
+        template, name = self._state_template, type(self).__name__
+        if type(state) is not type(template):
+            raise TypeError(
+                f"state has type {type(state).__name__}, but {name}.update needs the {type(template).__name__} "
+                f"that {name}.init(params) returns"
+            )
+        if not (isinstance(state.count, (int, np.integer)) and state.count >= 0):
+            raise ValueError(f"state.count must be an integer >= 0 (got {state.count!r})")
+        for field, expected, value in zip(template._fields, template, state, strict=True):
+            if isinstance(expected, np.ndarray) and not (isinstance(value, np.ndarray) and value.shape == shape):
+                raise ValueError(
+                    f"state.{field} has shape {np.shape(value) if value is not None else None} but params has "
+                    f"shape {shape}; pass the state that {name}.init(params) returned for these params"
+                )
 
     def _array_hyperparameters(self):
         return [v(1) if callable(v) else v for v in self.hyperparameters().values()]
@@ -101,10 +121,18 @@ class Optimizer:
 
 
 def normalized(m: np.ndarray, v: np.ndarray, eps) -> np.ndarray:
-    """The adaptive direction m / (sqrt(v) + eps) shared by AdaGrad, RMSProp and Adam."""
+    """The adaptive direction m / (sqrt(v) + eps) shared by AdaGrad, RMSProp and Adam.
+
+    With eps = 0 a coordinate that has only seen zero gradients has m = v = 0: its direction is 0, as
+    sign(0) = 0, not 0/0. (An infinite gradient still gives NaN: inf / inf; run() reports it as a
+    divergence.)"""
     denom = np.sqrt(v)
     denom += eps
-    return m / denom
+    if np.all(eps > 0):
+        return m / denom
+    with np.errstate(invalid="ignore", divide="ignore"):
+        direction = m / denom
+    return np.where(denom == 0, 0.0, direction)
 
 
 def zeros_like(params) -> np.ndarray:

@@ -41,8 +41,8 @@ def ema(xs, beta, bias_corrected: bool = False) -> np.ndarray:
 def ema_weights(beta, t: int) -> np.ndarray:
     """The weight v_t gives each of x_1 .. x_t: (1 - beta) * beta**(t - k) for k = 1 .. t."""
     beta = float(unit_interval("beta", beta))
-    if t < 1:
-        raise ValueError(f"t must be >= 1 (got {t})")
+    if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, np.integer)) or t < 1:
+        raise ValueError(f"t must be an integer >= 1 (got {t!r})")
     return (1.0 - beta) * beta ** np.arange(t - 1, -1, -1, dtype=np.float64)
 
 

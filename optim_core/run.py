@@ -68,9 +68,11 @@ def run(
     need a few checkpoints, not every iterate). The full loss is then evaluated, and checked against
     `loss_bound`, only at those steps; the params are checked at every step.
     """
-    if not (isinstance(steps, (int, np.integer)) and steps >= 0):
+    if isinstance(steps, (bool, np.bool_)) or not (isinstance(steps, (int, np.integer)) and steps >= 0):
         raise ValueError(f"steps must be an integer >= 0 (got {steps!r})")
-    if not (isinstance(record_every, (int, np.integer)) and record_every >= 1):
+    if isinstance(record_every, (bool, np.bool_)) or not (
+        isinstance(record_every, (int, np.integer)) and record_every >= 1
+    ):
         raise ValueError(f"record_every must be an integer >= 1 (got {record_every!r})")
     recorded = np.unique(np.append(np.arange(0, steps + 1, record_every), steps))
     x = np.asarray(problem.x0 if x0 is None else x0, dtype=np.float64)

@@ -8,7 +8,8 @@ total_steps, warmup_steps) are integers, or arrays of whole numbers that broadca
 `step` may also be an array of steps (for plotting), broadcast against `lr`.
 
     constant(lr)                                 lr
-    step_decay(lr, factor, every)                lr * factor ** floor((t - 1) / every)
+    step_decay(lr, factor, every)                lr * factor ** floor((t - 1) / every), never below 2.2e-308
+    inverse_sqrt(lr)                             lr / sqrt(t), the rate of online gradient descent
     cosine(lr, total_steps, final_lr)            final + (lr - final) (1 + cos(pi (t - 1) / T)) / 2
     linear_warmup(lr, warmup_steps)              lr * min(t / W, 1)
     warmup_cosine(lr, warmup_steps, total_steps, final_lr)
@@ -112,7 +113,22 @@ class step_decay(Schedule):
         return {"lr": positive("lr", self.lr), "factor": factor, "every": _count("every", self.every, 1)}
 
     def _value(self, t):
-        return self.lr * self.factor ** np.floor((t - 1) / self.every)
+        # Held at the smallest positive float64 rather than underflowing to 0 after very many decays.
+        return np.maximum(self.lr * self.factor ** np.floor((t - 1) / self.every), np.finfo(np.float64).tiny)
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class inverse_sqrt(Schedule):
+    """lr / sqrt(t): the step size of online gradient descent's regret bound (Zinkevich, 2003), and of the
+    convergence analyses of Adam and AMSGrad (Reddi, Kale & Kumar, 2018)."""
+
+    lr: float
+
+    def _checked(self):
+        return {"lr": positive("lr", self.lr)}
+
+    def _value(self, t):
+        return self.lr / np.sqrt(t)
 
 
 def _cosine(lr, final_lr, t, total_steps):

@@ -120,5 +120,5 @@ def test_beta_grid_with_one_bad_value():
 
 @pytest.mark.parametrize("t", [0, -1])
 def test_weights_need_at_least_one_step(t):
-    with pytest.raises(ValueError, match=r"t must be >= 1"):
+    with pytest.raises(ValueError, match=r"t must be an integer >= 1"):
         ema_weights(0.9, t)

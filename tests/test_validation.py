@@ -150,5 +150,5 @@ def test_flags_must_be_booleans(make):
 
 
 def test_numeric_strings_are_not_parsed():
-    with pytest.raises(ValueError, match=r"lr must be a number > 0"):
+    with pytest.raises(ValueError, match=r"lr must be a real number > 0"):
         GD("0.1")

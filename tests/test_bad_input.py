@@ -1,0 +1,100 @@
+"""The library's contract under bad input (issue 16): nothing is accepted and then silently misused.
+Each test is a reproducer from the review: it now raises an error naming the argument, or gives the
+documented result."""
+
+import numpy as np
+import pytest
+
+from optim_core import GD, AdaGrad, Adam, Lion, RMSProp, SignGD, run
+from optim_core.ema import ema_weights
+from optim_core.problems import Quadratic
+from optim_core.schedules import step_decay
+
+
+# ----- D1: hyperparameters are private read-only copies ------------------------------------------------
+def test_changing_the_callers_array_does_not_change_the_optimizer():
+    lr = np.array([[0.1], [0.2]])
+    opt = GD(lr)
+    lr[0] = -1.0
+    assert opt.lr.tolist() == [[0.1], [0.2]]
+
+
+def test_stored_hyperparameters_are_read_only():
+    opt = GD(0.1)
+    with pytest.raises(ValueError, match="read-only"):
+        opt.lr[()] = -5.0
+    with pytest.raises(ValueError, match="read-only"):
+        Adam(np.array([[0.1], [0.2]])).lr[0] = -1.0
+
+
+# ----- D2: a state from elsewhere is refused ------------------------------------------------------------
+def test_state_made_for_other_params_is_refused():
+    with pytest.raises(ValueError, match=r"state.m has shape \(3, 2\) but params has shape \(2,\)"):
+        Adam(0.1).update(np.zeros(2), np.ones(2), Adam(0.1).init(np.zeros((3, 2))))
+    with pytest.raises(ValueError, match=r"state.sum_sq has shape \(1,\)"):
+        AdaGrad(0.1).update(np.zeros(2), np.ones(2), AdaGrad(0.1).init(np.zeros(1)))
+
+
+def test_state_of_another_optimizer_is_refused():
+    with pytest.raises(TypeError, match=r"state has type AdamState, but Lion.update needs the LionState"):
+        Lion(0.1).update(np.zeros(2), np.ones(2), Adam(0.1).init(np.zeros(2)))
+
+
+def test_amsgrad_given_a_plain_adam_state_names_the_field():
+    with pytest.raises(ValueError, match=r"state.v_max has shape None"):
+        Adam(0.1, amsgrad=True).update(np.zeros(2), np.ones(2), Adam(0.1).init(np.zeros(2)))
+
+
+# ----- D3: eps = 0 and zero gradients: 0/0 counts as 0, as sign(0) = 0 ----------------------------------
+@pytest.mark.parametrize("opt", [AdaGrad(0.1, eps=0.0), RMSProp(0.1, eps=0.0), Adam(0.1, eps=0.0)])
+def test_eps_zero_with_a_zero_gradient_does_not_move_or_warn(opt):
+    w = np.array([1.0, 2.0])
+    with np.errstate(all="raise"):  # any 0/0 would raise here
+        new_w, _ = opt.update(w, np.array([0.0, 1.0]), opt.init(w))
+    assert new_w[0] == 1.0 and np.isfinite(new_w).all()
+
+
+def test_rmsprop_beta0_eps0_equals_signgd_also_where_the_gradient_is_zero():
+    w = np.array([1.0, -2.0, 3.0])
+    grads = [np.array([0.0, 2.0, -1.0]), np.array([0.5, 0.0, 0.0]), np.array([0.0, -3.0, 4.0])]
+    a, b = RMSProp(0.1, beta=0.0, eps=0.0), SignGD(0.1)
+    wa, sa, wb, sb = w, a.init(w), w, b.init(w)
+    for g in grads:
+        wa, sa = a.update(wa, g, sa)
+        wb, sb = b.update(wb, g, sb)
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_run_reports_no_false_divergence_with_eps_zero():
+    t = run(Adam(0.1, eps=0.0), Quadratic(), x0=[0.0, 1.0], steps=20)  # w1's gradient is exactly 0
+    assert t.diverged_at is None
+
+
+# ----- D5: schedules are checked when they are called ----------------------------------------------------
+@pytest.mark.parametrize("schedule", [lambda t: -0.1, lambda t: np.nan, lambda t: 0.0, lambda t: np.inf])
+def test_a_bad_schedule_value_is_an_error_naming_lr(schedule):
+    with pytest.raises(ValueError, match=r"lr is a schedule that gave .* at step 1; it must be finite and > 0"):
+        run(GD(schedule), Quadratic(), steps=3)
+
+
+def test_step_decay_never_reaches_zero():
+    assert step_decay(0.1, 0.1, 1)(400) > 0
+
+
+# ----- D13, D21: values that are not real numbers ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "bad",
+    [True, np.bool_(True), np.complex128(0.1), 0.1 + 0j, np.array(["0.1"]), ["0.1"], np.datetime64("2020-01-01"),
+     np.timedelta64(1, "D"), np.ma.masked_array([0.1, 0.2], mask=[True, False]), np.array([]), [], None,
+     np.array([0.1, None], dtype=object)],
+)  # fmt: skip
+def test_non_real_hyperparameters_are_refused_by_name(bad):
+    with pytest.raises(ValueError, match=r"^lr must be a real number > 0 or a non-empty array of them"):
+        GD(bad)
+
+
+def test_whole_number_arguments_refuse_booleans_and_fractions():
+    with pytest.raises(ValueError, match="t must be an integer >= 1"):
+        ema_weights(0.9, 2.5)
+    with pytest.raises(ValueError, match="steps must be an integer >= 0"):
+        run(GD(0.1), Quadratic(), steps=True)
