@@ -75,9 +75,16 @@ def run(
     ):
         raise ValueError(f"record_every must be an integer >= 1 (got {record_every!r})")
     recorded = np.unique(np.append(np.arange(0, steps + 1, record_every), steps))
+    _check_bound("bound", bound)
+    _check_bound("loss_bound", loss_bound)
     x = np.asarray(problem.x0 if x0 is None else x0, dtype=np.float64)
     if x.ndim == 0:
         raise ValueError("x0 must have at least one dimension (its last axis holds the coordinates)")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"x0 must be finite (got {x0!r})")
+    dim = np.shape(problem.x0)[-1] if getattr(problem, "x0", None) is not None else x.shape[-1]
+    if x.shape[-1] != dim:
+        raise ValueError(f"x0 has {x.shape[-1]} coordinates on its last axis but the problem has {dim}")
     x = np.array(np.broadcast_to(x, opt.batch_shape(x.shape)), order="C")  # C order: batched == single
     batch = x.shape[:-1]
     params = np.empty((len(recorded), *x.shape))
@@ -109,6 +116,15 @@ def run(
                 row += 1
                 params[row], loss[row] = new_x, new_loss
     return Trajectory(params, loss, _diverged_at(first_bad), recorded, state)
+
+
+def _check_bound(name: str, value):
+    try:
+        ok = not isinstance(value, (bool, np.bool_, str, bytes)) and np.ndim(value) == 0 and float(value) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be a number > 0 (inf allowed) (got {value!r})")
 
 
 def _frozen(old, new, alive, shape):

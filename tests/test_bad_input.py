@@ -98,3 +98,26 @@ def test_whole_number_arguments_refuse_booleans_and_fractions():
         ema_weights(0.9, 2.5)
     with pytest.raises(ValueError, match="steps must be an integer >= 0"):
         run(GD(0.1), Quadratic(), steps=True)
+
+
+# ----- D10-D12: what run() validates ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"x0": [1.0, 2.0, 3.0]}, "x0 has 3 coordinates on its last axis but the problem has 2"),
+        ({"x0": [np.nan, 1.0]}, "x0 must be finite"),
+        ({"x0": [np.inf, 1.0]}, "x0 must be finite"),
+        ({"bound": np.nan}, r"bound must be a number > 0 \(inf allowed\)"),
+        ({"bound": -1.0}, "bound must be a number > 0"),
+        ({"bound": 0}, "bound must be a number > 0"),
+        ({"loss_bound": "1e30"}, "loss_bound must be a number > 0"),
+        ({"loss_bound": None}, "loss_bound must be a number > 0"),
+    ],
+)
+def test_run_refuses_bad_arguments_by_name(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        run(GD(0.1), Quadratic(), steps=3, **kwargs)
+
+
+def test_infinite_bounds_are_allowed():
+    assert run(GD(0.1), Quadratic(), steps=3, bound=np.inf, loss_bound=np.inf).diverged_at is None
