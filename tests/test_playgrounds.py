@@ -34,3 +34,48 @@ def test_live_view_redraws_for_every_slider(playground):
 def test_paths_start_at_the_start_point(playground):
     paths, _ = playground.grid()
     assert np.isfinite(paths[..., 0, :]).all()
+
+
+def _fresh(playground, values):
+    """label -> (path, gap f - f*) from a fresh, unbatched computation at these slider values."""
+    from optim_core import plots
+
+    problem = playground.problem_for(values)
+    return {
+        label: (traj.params, plots.loss_gap(traj.loss, problem.f_min))
+        for label, traj in playground.compute(values).items()
+    }
+
+
+def test_live_view_draws_and_reports_the_shown_steps(playground):
+    """The drawn lines hold exactly steps 0..shown of a fresh run, and each summary line quotes the loss
+    at the shown step (not one step before)."""
+    from optim_core.playground import summary
+
+    view = _LiveView(playground)
+    values = view.values()
+    shown = int(values.get("steps", playground.steps))
+    _, _, lines = view._view(playground.problem_for(values))
+    fresh = _fresh(playground, values)
+    for label, (path, gap) in fresh.items():
+        path_line, loss_line = lines[label]
+        x, y = loss_line.get_data()
+        assert len(x) == shown + 1 and x[-1] == shown
+        np.testing.assert_allclose(y, gap[: shown + 1], rtol=1e-9, equal_nan=True)
+        if path_line is not None:
+            px, py = path_line.get_data()
+            np.testing.assert_allclose(px, path[: shown + 1, 0], rtol=1e-9, atol=1e-12, equal_nan=True)
+            np.testing.assert_allclose(py, path[: shown + 1, 1], rtol=1e-9, atol=1e-12, equal_nan=True)
+        assert summary(label, gap, shown) in view.text.value.replace("&#x27;", "'")
+
+
+def test_static_payload_starts_every_slider_at_its_default(playground):
+    import json
+    import re
+
+    data = json.loads(
+        re.search(
+            r'<script type="application/json" class="pg-data">(.*?)</script>', playground.static_html(), re.S
+        ).group(1)
+    )
+    assert [s["default"] for s in data["sliders"]] == [s.default_index for s in playground.sliders]

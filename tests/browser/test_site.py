@@ -156,6 +156,8 @@ MOVE = """([i, name, value]) => {
     input.value = value;
     input.dispatchEvent(new Event('input'));
 }"""
+INPUT_VALUE = """([i, name]) =>
+    document.querySelectorAll('.optim-playground')[i].querySelector(`input[data-name="${name}"]`).value"""
 NEXT_FRAME = "() => new Promise(resolve => requestAnimationFrame(() => resolve()))"
 CANVAS = "i => document.querySelectorAll('.optim-playground')[i].querySelector('canvas').toDataURL()"
 
@@ -184,6 +186,11 @@ def test_playground_sliders_redraw_optim_core_values_within_one_frame(visit, doc
     for i in range(count):
         state = v.page.evaluate(STATE, i)
         playground = chapters.get(state["key"])
+        # the page opens at every slider's default, as the book's text and the live view do
+        assert state["values"] == playground.default_values()
+        for slider in playground.sliders:
+            shown = v.page.evaluate(INPUT_VALUE, [i, slider.name])
+            assert int(shown) == slider.default_index, f"{slider.name} starts at {shown}"
         assert_drawn_matches_optim_core(playground, state)
         for slider in playground.sliders:
             if len(slider.values) < 2:
