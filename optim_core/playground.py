@@ -29,6 +29,7 @@ import os
 import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from threadpoolctl import threadpool_limits
 
 from optim_core import plots
 from optim_core.run import run
@@ -55,6 +56,12 @@ class Slider:
         values = tuple(float(v) for v in self.values)
         if not values:
             raise ValueError(f"slider {self.name!r} needs at least one value")
+        if not all(np.isfinite(values)) or len(set(values)) != len(values):
+            raise ValueError(f"slider {self.name!r}: values must be finite and distinct (got {values})")
+        if not np.isfinite(float(self.default)):
+            raise ValueError(f"slider {self.name!r}: default must be finite (got {self.default!r})")
+        if self.names and len(self.names) != len(values):
+            raise ValueError(f"slider {self.name!r}: names has {len(self.names)} entries for {len(values)} values")
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "label", self.label or self.name)
 
@@ -111,6 +118,8 @@ class Playground:
         self.optimizers = dict(optimizers)
         self.sliders = list(sliders)
         self.steps = int(max([steps, *self._slider("steps").values]) if self._slider("steps") else steps)
+        if x0 is not None and not np.all(np.isfinite(np.asarray(x0, dtype=np.float64))):
+            raise ValueError(f"playground {key!r}: x0 must be finite (got {x0!r})")
         self.x0 = x0
         self.readout = readout
         self.caption = caption
@@ -200,7 +209,12 @@ class Playground:
         the batched grid: the same numbers a fresh `compute(values)` gives (a batched run equals the
         individual runs), without rerunning, so a slider move costs only a redraw."""
         paths, gaps = self.grid()
-        index = tuple(s.values.index(float(values[s.name])) for s in self._grid_sliders)
+        index = []
+        for s in self._grid_sliders:
+            if float(values[s.name]) not in s.values:
+                raise ValueError(f"{s.name}={values[s.name]!r} is not on the slider's grid {s.values}")
+            index.append(s.values.index(float(values[s.name])))
+        index = tuple(index)
         return {label: (paths[(k, *index)], gaps[(k, *index)]) for k, label in enumerate(self.optimizers)}
 
     def _loss_limits(self):
@@ -279,7 +293,8 @@ class Playground:
             "paths": _b64_float32(paths) if self.is_2d else None,
             "gaps": _b64_float32(gaps),
         }
-        data = json.dumps(payload, separators=(",", ":"))
+        # "</" is escaped so that no label can close the <script> element the data travels in.
+        data = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
         if len(data) > MAX_PAYLOAD_BYTES:
             raise ValueError(f"playground {self.key!r} embeds {len(data)} bytes; shrink its slider grid or steps")
         caption = f'<p class="pg-caption">{html.escape(self.caption)}</p>' if self.caption else ""
@@ -303,6 +318,19 @@ class Playground:
         bundle = {} if os.environ.get(STATIC_ENV) else dict(self.widget()._repr_mimebundle_())
         bundle.update({"text/plain": f"Playground({self.key!r})", "text/html": self.static_html()})
         return bundle
+
+
+class SingleThreadedPlayground(Playground):
+    """A Playground whose runs use one BLAS thread, like `models.single_threaded`: for models whose
+    matrices are small (the digits models), where BLAS threads cost more than they save."""
+
+    def grid(self):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return super().grid()
+
+    def compute(self, values):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return super().compute(values)
 
 
 def _b64_float32(values: np.ndarray) -> str:

@@ -121,3 +121,41 @@ def test_run_refuses_bad_arguments_by_name(kwargs, message):
 
 def test_infinite_bounds_are_allowed():
     assert run(GD(0.1), Quadratic(), steps=3, bound=np.inf, loss_bound=np.inf).diverged_at is None
+
+
+# ----- D19, D20: playgrounds ------------------------------------------------------------------------------
+def test_slider_refuses_nan_duplicates_and_mismatched_names():
+    from optim_core.playground import Slider
+
+    with pytest.raises(ValueError, match="slider 'lr': values must be finite and distinct"):
+        Slider("lr", (0.1, np.nan), 0.1)
+    with pytest.raises(ValueError, match="values must be finite and distinct"):
+        Slider("lr", (0.1, 0.1), 0.1)
+    with pytest.raises(ValueError, match="names has 1 entries for 2 values"):
+        Slider("problem", (0.0, 1.0), 0.0, names=("ravine",))
+    with pytest.raises(ValueError, match="default must be finite"):
+        Slider("lr", (0.1, 0.2), np.nan)
+
+
+def _tiny_playground(**kwargs):
+    from optim_core.playground import Playground, Slider
+
+    return Playground("tiny", Quadratic(), {"GD": lambda lr: GD(lr)}, [Slider("lr", (0.1, 0.2), 0.1)], 5, **kwargs)
+
+
+def test_playground_refuses_a_start_that_is_not_finite():
+    with pytest.raises(ValueError, match="playground 'tiny': x0 must be finite"):
+        _tiny_playground(x0=[np.nan, 1.0])
+
+
+def test_runs_at_an_off_grid_value_names_the_slider():
+    with pytest.raises(ValueError, match=r"lr=0.15 is not on the slider's grid \(0.1, 0.2\)"):
+        _tiny_playground().runs_at({"lr": 0.15})
+
+
+def test_a_label_cannot_close_the_script_element():
+    from optim_core.playground import Playground, Slider
+
+    pg = Playground("tiny", Quadratic(), {"</script><b>GD": lambda lr: GD(lr)}, [Slider("lr", (0.1, 0.2), 0.1)], 5)
+    html = pg.static_html()
+    assert html.count("</script>") == 1 and "<\\/script><b>GD" in html
