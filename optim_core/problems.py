@@ -15,6 +15,19 @@ import numpy as np
 from optim_core._checks import positive
 
 
+def _real_number(name: str, value) -> float:
+    """One finite real number (not a bool, a string or an array), as a float."""
+    if isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating)) or np.ndim(value) != 0:
+        raise ValueError(f"{name} must be one finite real number (got {value!r})")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be one finite real number (got {value!r})") from None
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be one finite real number (got {value!r})")
+    return number
+
+
 def rotation(angle: float) -> np.ndarray:
     """The 2 x 2 matrix that turns the plane by `angle` radians (counter-clockwise)."""
     c, s = np.cos(angle), np.sin(angle)
@@ -34,6 +47,9 @@ class Quadratic:
     bounds = ((-5.0, 5.0), (-2.0, 2.0))
 
     def __post_init__(self):
+        # One ravine per object: mu, L and angle are plain numbers (Ravines batches condition numbers).
+        for name in ("mu", "L", "angle"):
+            object.__setattr__(self, name, _real_number(name, getattr(self, name)))
         positive("mu", self.mu)
         positive("L", self.L)
         if self.mu > self.L:
@@ -42,7 +58,8 @@ class Quadratic:
     @classmethod
     def from_condition(cls, kappa: float, L: float = 4.0, angle: float = 0.0) -> Quadratic:
         """The ravine with condition number kappa = L / mu."""
-        if not np.isfinite(kappa) or kappa < 1:
+        kappa = _real_number("kappa", kappa)
+        if kappa < 1:
             raise ValueError(f"kappa must be finite and >= 1 (got {kappa})")
         return cls(mu=L / kappa, L=L, angle=angle)
 
@@ -77,12 +94,50 @@ class Quadratic:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class Ravines:
+    """Many axis-aligned ravines at once, f = (mu w1^2 + L w2^2) / 2 with mu = L / kappa, one per batch element.
+
+    `kappas` may have any shape; the params of a run then have shape (*kappas.shape, 2), so one batched
+    `run` covers every condition number (and any hyperparameter grid that broadcasts against it). Each
+    element takes the same steps, bit for bit, as `Quadratic.from_condition(kappa, L)` alone, from the
+    same start (-4.5, 1).
+    """
+
+    kappas: np.ndarray
+    L: float = 4.0
+    name = "ravines"
+    minimum = np.zeros(2)
+    f_min = 0.0
+
+    @property
+    def curvatures(self) -> np.ndarray:
+        """(mu, L) for every ravine, shape (*kappas.shape, 2)."""
+        k = np.asarray(self.kappas, dtype=np.float64)
+        return np.stack([self.L / k, np.full(k.shape, self.L)], axis=-1)
+
+    @property
+    def x0(self) -> np.ndarray:
+        return np.broadcast_to(Quadratic.x0, self.curvatures.shape)
+
+    def grad(self, x):
+        return self.curvatures * np.asarray(x, dtype=np.float64)
+
+    def f(self, x):
+        x = np.asarray(x, dtype=np.float64)
+        return 0.5 * np.sum(self.curvatures * x * x, axis=-1)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Rosenbrock:
     """f(x, y) = (a - x)^2 + b (y - x^2)^2: a curved, flat-bottomed valley with its minimum at (a, a^2)."""
 
     a: float = 1.0
     b: float = 100.0
     name = "rosenbrock"
+
+    def __post_init__(self):
+        object.__setattr__(self, "a", _real_number("a", self.a))
+        object.__setattr__(self, "b", float(positive("b", _real_number("b", self.b))))
     x0 = np.array([-1.5, 2.0])
     bounds = ((-2.0, 2.0), (-1.0, 3.0))
     f_min = 0.0
@@ -152,6 +207,46 @@ class Saddle:
         return np.stack([x, y * y * y - y], axis=-1)
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class DiagonalQuadratic:
+    """f(w) = 1/2 sum_i h_i w_i^2 in `dim` coordinates, the curvatures h log-spaced from mu to L; start at all ones.
+
+    A many-dimensional ravine whose axes are the coordinates (as for `Quadratic` with angle 0)."""
+
+    dim: int = 1000
+    mu: float = 0.1
+    L: float = 1.0
+    name = "diagonal quadratic"
+    f_min = 0.0
+
+    def __post_init__(self):
+        if not (isinstance(self.dim, (int, np.integer)) and self.dim >= 1):
+            raise ValueError(f"dim must be an integer >= 1 (got {self.dim!r})")
+        positive("mu", self.mu)
+        positive("L", self.L)
+        if self.mu > self.L:
+            raise ValueError(f"mu must be <= L (got mu={self.mu}, L={self.L})")
+
+    @cached_property
+    def h(self) -> np.ndarray:
+        return np.geomspace(self.mu, self.L, self.dim)
+
+    @property
+    def x0(self) -> np.ndarray:
+        return np.ones(self.dim)
+
+    @property
+    def minimum(self) -> np.ndarray:
+        return np.zeros(self.dim)
+
+    def f(self, w):
+        w = np.asarray(w, dtype=np.float64)
+        return 0.5 * np.sum(self.h * w * w, axis=-1)
+
+    def grad(self, w):
+        return self.h * np.asarray(w, dtype=np.float64)
+
+
 def _log1p_exp(z):
     """log(1 + exp(z)) without overflow."""
     return np.logaddexp(0.0, z)
@@ -178,6 +273,20 @@ class SparseLogistic:
     l2: float = 1e-3
     seed: int = 0
     name = "sparse logistic"
+
+    def __post_init__(self):
+        for name, minimum in (("n_samples", 1), ("n_common", 0), ("n_rare", 0), ("seed", 0)):
+            value = getattr(self, name)
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+                raise ValueError(f"{name} must be an integer >= {minimum} (got {value!r})")
+        if self.n_common + self.n_rare < 1:
+            raise ValueError("the problem needs at least one feature (n_common + n_rare >= 1)")
+        freq = _real_number("rare_freq", self.rare_freq)
+        if not 0 < freq <= 1:
+            raise ValueError(f"rare_freq must be in (0, 1] (got {self.rare_freq!r})")
+        # l2 >= 0 keeps the problem convex, so that the Newton point is its minimum and f_min its least value.
+        if _real_number("l2", self.l2) < 0:
+            raise ValueError(f"l2 must be >= 0 (got {self.l2!r})")
 
     @cached_property
     def data(self):
@@ -258,6 +367,66 @@ class Wrapped:
 
     def grad(self, x):
         return self.problem.grad(x)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class WithL2(Wrapped):
+    """`problem` plus the L2 penalty l2/2 ||w||^2, whose gradient l2 w joins every gradient the optimizer
+    sees (the way to decay weights through the loss). l2 may be an array, one value per batched run.
+
+    The held-out metrics `loss_on` and `accuracy` are the wrapped model's, without the penalty; `minimum`
+    and `f_min` stay the wrapped problem's (with l2 >= 0, f_min is then a lower bound)."""
+
+    l2: object = 0.0
+
+    def __post_init__(self):
+        if not np.all(np.asarray(self.l2, dtype=np.float64) >= 0):
+            raise ValueError(f"l2 must be >= 0 (got {self.l2!r})")
+
+    def f(self, w):
+        return self.problem.f(w) + 0.5 * np.sum(np.asarray(self.l2) * w * w, axis=-1)
+
+    def grad(self, w):
+        return self.problem.grad(w) + np.asarray(self.l2) * w
+
+    def stochastic_grad(self, w, step):
+        """The wrapped problem's gradient for `step` (its minibatch, if it has them) plus l2 w."""
+        inner = getattr(self.problem, "stochastic_grad", None)
+        return (inner(w, step) if inner is not None else self.problem.grad(w)) + np.asarray(self.l2) * w
+
+    def loss_on(self, w, x, y):
+        return self.problem.loss_on(w, x, y)
+
+    def accuracy(self, w, x, y):
+        return self.problem.accuracy(w, x, y)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Scaled(Wrapped):
+    """`problem` with its loss multiplied by `scale` around the minimum, c (f - f*) + f*, so every gradient is
+    c times as large (the same minimum, f* and start).
+
+    scale may be an array that broadcasts against the params as a hyperparameter does (the batch shape, then
+    an axis of length 1): one batched run then covers several scales, e.g.
+    `sweep(Adam, lambda scale: Scaled(problem, scale), 1000, gap_at(), scale=(0.01, 1, 100), lr=lrs)`.
+    """
+
+    scale: object = 1.0
+
+    def __post_init__(self):
+        positive("scale", self.scale)
+
+    @property
+    def loss_scale(self) -> np.ndarray:
+        """The factor on each batched loss: `scale` without its trailing parameter axis."""
+        c = np.asarray(self.scale, dtype=np.float64)
+        return c[..., 0] if c.ndim else c
+
+    def f(self, x):
+        return self.loss_scale * (self.problem.f(x) - self.problem.f_min) + self.problem.f_min
+
+    def grad(self, x):
+        return np.asarray(self.scale, dtype=np.float64) * self.problem.grad(x)
 
 
 SURFACES = {p.name: p for p in (Quadratic(), Rosenbrock(), Beale(), Saddle())}

@@ -159,3 +159,50 @@ def test_a_label_cannot_close_the_script_element():
     pg = Playground("tiny", Quadratic(), {"</script><b>GD": lambda lr: GD(lr)}, [Slider("lr", (0.1, 0.2), 0.1)], 5)
     html = pg.static_html()
     assert html.count("</script>") == 1 and "<\\/script><b>GD" in html
+
+
+# ----- D8, D9: problems -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Quadratic(mu=np.array([0.2, 0.3])), "mu must be one finite real number"),
+        (lambda: Quadratic(mu=[0.2]), "mu must be one finite real number"),
+        (lambda: Quadratic(angle=np.nan), "angle must be one finite real number"),
+        (lambda: Quadratic(angle=np.inf), "angle must be one finite real number"),
+        (lambda: Quadratic(L=np.complex128(4.0)), "L must be one finite real number"),
+        (lambda: Quadratic.from_condition("5"), "kappa must be one finite real number"),
+        (lambda: Quadratic.from_condition(0.5), "kappa must be finite and >= 1"),
+    ],
+)
+def test_quadratic_refuses_what_is_not_one_ravine(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_rosenbrock_parameters_are_checked():
+    from optim_core.problems import Rosenbrock
+
+    for bad in (np.nan, "x", True):
+        with pytest.raises(ValueError, match="a must be one finite real number"):
+            Rosenbrock(a=bad)
+    with pytest.raises(ValueError, match="b must be"):
+        Rosenbrock(b=-1.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"l2": -1.0}, r"l2 must be >= 0"),
+        ({"n_samples": 0}, r"n_samples must be an integer >= 1"),
+        ({"rare_freq": 2.0}, r"rare_freq must be in \(0, 1\]"),
+        ({"rare_freq": np.nan}, r"rare_freq must be one finite real number"),
+        ({"n_rare": -1}, r"n_rare must be an integer >= 0"),
+        ({"n_common": 1.5}, r"n_common must be an integer >= 0"),
+        ({"seed": -1}, r"seed must be an integer >= 0"),
+    ],
+)
+def test_sparse_logistic_refuses_bad_settings(kwargs, message):
+    from optim_core.problems import SparseLogistic
+
+    with pytest.raises(ValueError, match=message):
+        SparseLogistic(**kwargs)
