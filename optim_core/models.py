@@ -108,6 +108,11 @@ def _permutation(seed: int, epoch: int, n: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
+def _whole(value, minimum: int) -> bool:
+    """Whether value is an integer >= minimum (a bool is not one)."""
+    return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer)) and value >= minimum
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class _Classifier:
     """What both models share: data checks, the loss, its minibatch gradient, accuracy.
@@ -132,10 +137,10 @@ class _Classifier:
         if not (np.issubdtype(y.dtype, np.integer) and np.all((y >= 0) & (y < N_CLASSES))):
             raise ValueError(f"y must hold integer labels in 0..{N_CLASSES - 1}")
         nonnegative("l2", self.l2)
-        if self.batch_size is not None and not (
-            isinstance(self.batch_size, (int, np.integer)) and 1 <= self.batch_size
-        ):
+        if self.batch_size is not None and not _whole(self.batch_size, 1):
             raise ValueError(f"batch_size must be an integer >= 1 or None for full batch (got {self.batch_size!r})")
+        if not _whole(self.seed, 0):
+            raise ValueError(f"seed must be an integer >= 0 (got {self.seed!r})")
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y.astype(np.int64))
         object.__setattr__(self, "l2", float(self.l2))
@@ -153,6 +158,8 @@ class _Classifier:
 
     def batch_indices(self, step: int) -> np.ndarray:
         """The training samples of the minibatch used at `step` (1-based), a function of (seed, step)."""
+        if not _whole(step, 1):
+            raise ValueError(f"step must be an integer >= 1 (steps count from 1; got {step!r})")
         if self.batch_size is None or self.batch_size >= self.n_samples:
             return np.arange(self.n_samples)
         epoch, k = divmod(int(step) - 1, self.batches_per_epoch)
@@ -165,13 +172,25 @@ class _Classifier:
             raise ValueError(f"w must have shape (..., {self.dim}) (got shape {w.shape})")
         return w
 
+    def _check_data(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """Samples x (n, n_features) and their labels y (n,), integers in 0..9."""
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y)
+        if x.ndim != 2 or x.shape[1] != self.x.shape[1]:
+            raise ValueError(f"x must have shape (n_samples, {self.x.shape[1]}) (got shape {x.shape})")
+        if y.shape != (x.shape[0],):
+            raise ValueError(f"y must have shape ({x.shape[0]},), one label per row of x (got shape {y.shape})")
+        if not (np.issubdtype(y.dtype, np.integer) and np.all((y >= 0) & (y < N_CLASSES))):
+            raise ValueError(f"y must hold integer labels in 0..{N_CLASSES - 1}")
+        return x, y
+
     def _penalty(self, w):
         return 0.5 * self.l2 * np.sum(w * w, axis=-1)
 
     def loss_on(self, w, x, y) -> np.ndarray:
         """Mean cross-entropy of the model(s) w on the samples (x, y), without the l2 term."""
         w = self._check_w(w)
-        logits, _ = self._forward(w, np.asarray(x, dtype=np.float64))
+        x, y = self._check_data(x, y)
+        logits, _ = self._forward(w, x)
         log_p = _log_softmax(logits)
         picked = np.take_along_axis(log_p, np.broadcast_to(np.asarray(y)[:, None], (*log_p.shape[:-1], 1)), -1)
         return -np.mean(picked[..., 0], axis=-1)
@@ -183,8 +202,9 @@ class _Classifier:
     def accuracy(self, w, x, y) -> np.ndarray:
         """Fraction of the samples (x, y) that the model(s) w classify correctly, in [0, 1]."""
         w = self._check_w(w)
-        logits, _ = self._forward(w, np.asarray(x, dtype=np.float64))
-        return np.mean(np.argmax(logits, axis=-1) == np.asarray(y), axis=-1)
+        x, y = self._check_data(x, y)
+        logits, _ = self._forward(w, x)
+        return np.mean(np.argmax(logits, axis=-1) == y, axis=-1)
 
     def f(self, w) -> np.ndarray:
         """The training objective: mean cross-entropy on (x, y) plus l2/2 ||w||^2."""
@@ -194,7 +214,7 @@ class _Classifier:
     def grad_on(self, w, x, y) -> np.ndarray:
         """The gradient of the mean cross-entropy on the samples (x, y) plus the l2 term (e.g. one sample's)."""
         w = self._check_w(w)
-        x, y = np.asarray(x, dtype=np.float64), np.asarray(y)
+        x, y = self._check_data(x, y)
         logits, cache = self._forward(w, x)
         dlogits = np.exp(_log_softmax(logits))
         dlogits[..., np.arange(len(y)), y] -= 1.0
@@ -268,7 +288,7 @@ class MLP(_Classifier):
 
     def __post_init__(self):
         super().__post_init__()
-        if not (isinstance(self.hidden, (int, np.integer)) and self.hidden >= 1):
+        if not _whole(self.hidden, 1):
             raise ValueError(f"hidden must be an integer >= 1 (got {self.hidden!r})")
 
     @property
@@ -320,3 +340,63 @@ def digits_mlp(hidden: int = 32, batch_size: int | None = 64, seed: int = 0) -> 
     `digits_split(0)`, with seeded initial weights and minibatches of `batch_size` (None: full batch)."""
     s = digits_split(0)
     return MLP(s.x_train, s.y_train, hidden=hidden, batch_size=batch_size, seed=seed)
+
+
+def per_example_grads(model: _Classifier, w) -> np.ndarray:
+    """The gradient of each training sample's loss (plus the l2 term) at one point w, one row per sample,
+    shape (n_samples, dim). Their mean is `model.grad(w)`; their spread is the minibatch noise."""
+    w = model._check_w(w)
+    if w.ndim != 1:
+        raise ValueError(f"w must be one point of shape ({model.dim},), not a batch (got shape {w.shape})")
+    x, y = model.x, model.y
+    return np.array([model.grad_on(w, x[i : i + 1], y[i : i + 1]) for i in range(len(y))])
+
+
+def minibatch_variance(grads, batch_size) -> np.ndarray:
+    """Per coordinate, E (g_B - g)_i^2: the variance of the mean g_B of `batch_size` distinct rows of `grads`
+    drawn at random, around the mean g of all N rows. With s_i^2 the rows' variance (divided by N), it is
+    (N - B) / (B (N - 1)) s_i^2: a sample mean's variance, times the factor for drawing without replacement
+    (0 at B = N). batch_size may be an array of sizes: the result then has shape (*batch_size.shape, dim)."""
+    g = np.asarray(grads, dtype=np.float64)
+    if g.ndim != 2:
+        raise ValueError(f"grads must have shape (n_samples, dim) (got shape {g.shape})")
+    n = g.shape[0]
+    if n < 2:
+        raise ValueError(f"grads needs at least 2 rows (got {n})")
+    b = np.asarray(batch_size, dtype=np.float64)
+    if not np.all((b >= 1) & (b <= n)):
+        raise ValueError(f"batch_size must be in [1, {n}], the number of rows of grads (got {batch_size!r})")
+    spread = np.mean((g - g.mean(axis=0)) ** 2, axis=0)
+    return (n - b[..., None]) / (b[..., None] * (n - 1)) * spread
+
+
+def sampled_minibatch_variance(grads, batch_size: int, draws: int, rng) -> np.ndarray:
+    """Per coordinate, the mean of (g_B - g)_i^2 over `draws` random batches of `batch_size` distinct rows
+    of `grads` (drawn with the numpy Generator `rng`): the measurement that `minibatch_variance` predicts."""
+    g = np.asarray(grads, dtype=np.float64)
+    n, full = len(g), g.mean(axis=0)
+    if not (isinstance(batch_size, (int, np.integer)) and 1 <= batch_size <= n):
+        raise ValueError(f"batch_size must be an integer in [1, {n}], the number of rows of grads (got {batch_size!r})")
+    picks = [rng.choice(n, batch_size, replace=False) for _ in range(draws)]
+    if batch_size <= 64:
+        estimates = np.array([g[idx].mean(axis=0) for idx in picks])
+    else:  # one matrix product: row d of `select` averages the rows of draw d
+        select = np.zeros((draws, n))
+        for row, idx in zip(select, picks, strict=True):
+            row[idx] = 1.0 / batch_size
+        estimates = select @ g
+    return np.mean((estimates - full) ** 2, axis=0)
+
+
+def gradient_error(problem, w, coords, h: float) -> float:
+    """The largest relative error between `problem.grad(w)` and the central differences
+    (f(w + h e_i) - f(w - h e_i)) / 2h over the coordinates i in `coords`: a check of backpropagation."""
+    w = np.asarray(w, dtype=np.float64)
+    grad = problem.grad(w)
+    worst = 0.0
+    for i in coords:
+        e = np.zeros(w.shape[-1])
+        e[i] = h
+        numeric = (problem.f(w + e) - problem.f(w - e)) / (2 * h)
+        worst = max(worst, abs(numeric - grad[i]) / max(abs(grad[i]), 1e-8))
+    return float(worst)

@@ -206,3 +206,46 @@ def test_sparse_logistic_refuses_bad_settings(kwargs, message):
 
     with pytest.raises(ValueError, match=message):
         SparseLogistic(**kwargs)
+
+
+# ----- D7, D15: models ----------------------------------------------------------------------------------------
+def _digits():
+    from optim_core.models import MLP, SoftmaxRegression, digits_split
+
+    return digits_split(0), MLP, SoftmaxRegression
+
+
+def test_models_refuse_samples_and_labels_that_do_not_match():
+    split, _, softmax = _digits()
+    model = softmax(split.x_train, split.y_train)
+    w = model.x0
+    with pytest.raises(ValueError, match=r"y must have shape \(5,\), one label per row of x"):
+        model.grad_on(w, split.x_val[:5], split.y_val[:4])
+    with pytest.raises(ValueError, match=r"y must hold integer labels in 0..9"):
+        model.loss_on(w, split.x_val[:2], np.array([0, -1]))
+    with pytest.raises(ValueError, match=r"x must have shape \(n_samples, 64\)"):
+        model.accuracy(w, split.x_val[:, :10], split.y_val)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"batch_size": True}, "batch_size must be an integer >= 1 or None"),
+        ({"hidden": True}, "hidden must be an integer >= 1"),
+        ({"seed": None}, "seed must be an integer >= 0"),
+        ({"seed": -1}, "seed must be an integer >= 0"),
+        ({"seed": "a"}, "seed must be an integer >= 0"),
+        ({"seed": 1.5}, "seed must be an integer >= 0"),
+    ],
+)
+def test_model_settings_are_checked_at_construction(kwargs, message):
+    split, mlp, _ = _digits()
+    with pytest.raises(ValueError, match=message):
+        mlp(split.x_train, split.y_train, **kwargs)
+
+
+@pytest.mark.parametrize("step", [0, 1.7, True])
+def test_minibatch_steps_count_from_one(step):
+    split, mlp, _ = _digits()
+    with pytest.raises(ValueError, match="step must be an integer >= 1"):
+        mlp(split.x_train, split.y_train).batch_indices(step)
