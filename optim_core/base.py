@@ -25,8 +25,14 @@ class Optimizer:
 
     `init(params)` returns the state (a NamedTuple whose first field is the step `count`);
     `update(params, grad, state)` returns `(new_params, new_state)` and never mutates its inputs.
-    Hyperparameters are stored as float64 arrays, so any of them may be a grid that broadcasts
-    against the parameters' leading batch dimensions.
+    Hyperparameters are stored as private, read-only float64 arrays, so any of them may be a grid that
+    broadcasts against the parameters' leading batch dimensions.
+
+    The contract on inputs: params and grad are converted to float64 (float32 or integer params give
+    float64 results and a float64 state; the book computes in float64 throughout); grad must have the
+    params' shape, and the state must be the one `init` made for params of that shape (its type and
+    array shapes are checked). With eps = 0 an adaptive method treats 0/0 as 0; an infinite gradient
+    still gives NaN, which `run` reports as a divergence.
 
     `elementwise = True` declares that `_step` treats every coordinate independently; only then may
     `update` compute large arrays block by block (`_chunked_step`). An optimizer that mixes coordinates

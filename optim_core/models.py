@@ -11,6 +11,11 @@ set in a fresh seeded permutation, cut into `n // batch_size` batches (the last,
 an epoch is dropped; the next permutation covers those samples again). The batch depends only on
 (seed, step), so every model of a batched run sees the same minibatch at the same step.
 
+Batched and single runs agree to rounding, not bit for bit: the models multiply matrices with BLAS, whose
+summation order may depend on how many models share one product. The difference is of the order of
+1e-15 relative per step (tests/test_models.py measures it over a training run). The 2-D problems of
+`optim_core.problems` avoid matrix products and are bitwise equal.
+
 `MLP` uses tanh: it is smooth, so the loss is differentiable everywhere and the finite-difference
 checks of the gradient are exact up to rounding (ReLU has kinks where they are not), and with 64
 inputs in [0, 1] and one hidden layer of 32 units it trains as fast as ReLU does.

@@ -206,8 +206,9 @@ class Playground:
 
     def runs_at(self, values: dict) -> dict:
         """label -> (path (steps+1, dim), gap f - f* (steps+1,)) at a grid point of the sliders, read from
-        the batched grid: the same numbers a fresh `compute(values)` gives (a batched run equals the
-        individual runs), without rerunning, so a slider move costs only a redraw."""
+        the batched grid: the numbers a fresh `compute(values)` gives (bit for bit on the 2-D problems; to
+        rounding on the digits models, whose BLAS products may round differently in a batch), without
+        rerunning, so a slider move costs only a redraw."""
         paths, gaps = self.grid()
         index = []
         for s in self._grid_sliders:
