@@ -141,6 +141,8 @@ class _Classifier:
             raise ValueError(f"y must have shape ({x.shape[0]},), one label per row of x (got shape {y.shape})")
         if not (np.issubdtype(y.dtype, np.integer) and np.all((y >= 0) & (y < N_CLASSES))):
             raise ValueError(f"y must hold integer labels in 0..{N_CLASSES - 1}")
+        if np.ndim(self.l2) != 0:
+            raise ValueError(f"l2 must be one number >= 0 (got {self.l2!r})")
         nonnegative("l2", self.l2)
         if self.batch_size is not None and not _whole(self.batch_size, 1):
             raise ValueError(f"batch_size must be an integer >= 1 or None for full batch (got {self.batch_size!r})")

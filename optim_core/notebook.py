@@ -40,12 +40,10 @@ def checked_numbers(numbers: dict, prefix: str = "") -> dict:
     return out
 
 
-def glue_numbers(numbers: dict, prefix: str = "") -> dict:
+def glue_numbers(numbers: dict, prefix: str = "") -> None:
     """Glue every value of `numbers` (a chapter's `numbers()`) under prefix + its name, without
-    displaying it, and return what was glued."""
+    displaying it. Returns None, so the cell that calls it shows no output."""
     from myst_nb import glue  # imported here: the library itself does not need myst-nb
 
-    glued = checked_numbers(numbers, prefix)
-    for name, value in glued.items():
+    for name, value in checked_numbers(numbers, prefix).items():
         glue(name, value, display=False)
-    return glued

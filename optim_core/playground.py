@@ -53,12 +53,20 @@ class Slider:
     names: tuple = ()  # shown instead of the numbers, for a categorical slider (e.g. which problem)
 
     def __post_init__(self):
-        values = tuple(float(v) for v in self.values)
+        if np.ma.isMaskedArray(self.default) or np.ndim(self.default) != 0 or isinstance(self.default, (bool, str)):
+            raise ValueError(f"slider {self.name!r}: default must be one number (got {self.default!r})")
+        try:
+            values = tuple(float(v) for v in self.values)
+            default = float(self.default)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"slider {self.name!r}: values and default must be numbers (got {self.values!r}, {self.default!r})"
+            ) from None
         if not values:
             raise ValueError(f"slider {self.name!r} needs at least one value")
         if not all(np.isfinite(values)) or len(set(values)) != len(values):
             raise ValueError(f"slider {self.name!r}: values must be finite and distinct (got {values})")
-        if not np.isfinite(float(self.default)):
+        if not np.isfinite(default):
             raise ValueError(f"slider {self.name!r}: default must be finite (got {self.default!r})")
         if self.names and len(self.names) != len(values):
             raise ValueError(f"slider {self.name!r}: names has {len(self.names)} entries for {len(values)} values")

@@ -33,8 +33,13 @@ from optim_core._checks import nonnegative, positive
 
 def _count(name: str, value, minimum: int):
     """A number of steps: an integer >= minimum, or an array of whole numbers (a slider grid of them)."""
-    arr = np.asarray(value)
-    ok = not isinstance(value, bool) and arr.dtype.kind in "iuf" and np.all(np.isfinite(arr))
+    arr = np.asarray(value) if not np.ma.isMaskedArray(value) else np.asarray([])
+    ok = (
+        not isinstance(value, (bool, np.bool_))
+        and arr.dtype.kind in "iuf"
+        and arr.size > 0
+        and np.all(np.isfinite(arr))
+    )
     if not ok or np.any(arr != np.round(arr)) or np.any(arr < minimum):
         raise ValueError(f"{name} must be an integer >= {minimum} (got {value!r})")
     return int(arr) if arr.ndim == 0 else arr.astype(np.float64)
@@ -193,7 +198,7 @@ class warmup_cosine(Schedule):
         return {
             "lr": lr,
             "warmup_steps": warmup,
-            "total_steps": _count("total_steps", self.total_steps, int(np.max(warmup)) + 1),
+            "total_steps": _count("total_steps (> warmup_steps)", self.total_steps, int(np.max(warmup)) + 1),
             "final_lr": _final_below(lr, self.final_lr),
         }
 

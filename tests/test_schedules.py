@@ -103,7 +103,7 @@ def test_step_arrays_are_accepted():
         (lambda: cosine(0.1, 10, final_lr=0.2), "final_lr must be <= lr"),
         (lambda: linear_warmup(0.1, 0), "warmup_steps must be an integer >= 1"),
         (lambda: warmup_cosine(0.1, -1, 10), "warmup_steps must be an integer >= 0"),
-        (lambda: warmup_cosine(0.1, 10, 10), "total_steps must be an integer >= 11"),
+        (lambda: warmup_cosine(0.1, 10, 10), r"total_steps \(> warmup_steps\) must be an integer >= 11"),
         (lambda: warmup_cosine(float("nan"), 1, 10), "lr must be finite"),
         (lambda: constant(0.1)(0), "step must be an integer >= 1"),
         (lambda: constant(0.1)(1.5), "step must be an integer >= 1"),
@@ -169,5 +169,5 @@ def test_arrays_of_warmup_steps_broadcast():
             np.testing.assert_allclose(values[:, i, j, 0], warmup_cosine(a, w, 30).values(40), rtol=1e-14)
     with pytest.raises(ValueError, match="warmup_steps must be an integer >= 0"):
         warmup_cosine(0.1, np.array([2.0, 2.5]), 30)
-    with pytest.raises(ValueError, match="total_steps must be an integer >= 11"):
+    with pytest.raises(ValueError, match=r"total_steps \(> warmup_steps\) must be an integer >= 11"):
         warmup_cosine(0.1, np.array([2.0, 10.0]), 10)
