@@ -1,5 +1,6 @@
-"""Measurements of runs: distance to the minimum, steps until a tolerance is reached for good, and the
-linear rate fitted over a window.
+"""Measurements of runs: distance to the minimum, steps until a tolerance is reached for good, the
+linear rate fitted over a window, and the per-coordinate effective learning rate of AdaGrad or RMSProp
+replayed along a path.
 
 Each takes arrays with the steps on axis 0 and any batch shape after it (as `Trajectory.params` and
 `Trajectory.loss` have), so one call measures a whole batched run. NaN (a diverged run) never counts
@@ -9,6 +10,10 @@ as within a tolerance.
 from __future__ import annotations
 
 import numpy as np
+
+from optim_core._checks import lr_at
+from optim_core.base import state_arrays
+from optim_core.run import _gradient
 
 
 def distance(params, minimum) -> np.ndarray:
@@ -75,3 +80,21 @@ def late_rate(values, floor: float = 1e-200) -> float:
         alive = np.flatnonzero(np.isfinite(values) & (values > floor * values[0]))
     last = int(alive.max())
     return float(fitted_rate(values, last // 2, last + 1))
+
+
+def effective_lr(opt, problem, path) -> np.ndarray:
+    """The effective learning rate alpha_t / (sqrt(v_t) + eps) per coordinate at every step t = 1..T of a
+    run of `opt` (AdaGrad, RMSProp: an optimizer whose state holds one array, v_t), replayed from the run's
+    positions. `path` is the run's Trajectory, recorded at every step, or its params (T + 1, *batch, dim);
+    the result has shape (T, *batch, dim)."""
+    if hasattr(path, "steps") and not np.array_equal(path.steps, np.arange(len(path.steps))):
+        raise ValueError("effective_lr replays every step: run with record_every=1")
+    params = np.asarray(getattr(path, "params", path), dtype=np.float64)
+    state = opt.init(params[0])
+    if len(state_arrays(state)) != 1 or not hasattr(opt, "eps"):
+        raise ValueError(f"effective_lr needs a state with one array v_t and an eps ({type(opt).__name__} has not)")
+    rates = np.empty(params[1:].shape)
+    for t in range(1, len(params)):
+        _, state = opt.update(params[t - 1], _gradient(problem, params[t - 1], t), state)
+        rates[t - 1] = lr_at(opt.lr, t) / (np.sqrt(state_arrays(state)[0]) + opt.eps)
+    return rates

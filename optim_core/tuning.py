@@ -16,7 +16,7 @@ import inspect
 
 import numpy as np
 
-from optim_core.measure import steps_until_below
+from optim_core.measure import distance, steps_until_below
 from optim_core.run import Trajectory, run
 
 
@@ -44,6 +44,53 @@ def steps_to(tol: float):
         return np.where(np.isinf(first), np.inf, traj.steps[np.minimum(first, len(traj.steps) - 1).astype(int)])
 
     score.__name__ = f"steps_to({tol:g})"
+    return score
+
+
+def steps_to_shrink(tol: float):
+    """The first step from which the distance to the minimum stays <= tol x its start distance; inf if
+    never, or diverged. Also usable on a single run: `steps_to_shrink(1e-6)(run(opt, problem), problem)`."""
+
+    def score(traj: Trajectory, problem) -> np.ndarray:
+        dist = distance(traj.params, problem.minimum)
+        first = steps_until_below(dist, tol * dist[0])
+        return np.where(np.isinf(first), np.inf, traj.steps[np.minimum(first, len(traj.steps) - 1).astype(int)])
+
+    score.__name__ = f"steps_to_shrink({tol:g})"
+    return score
+
+
+def gap_over_last(records: int, reduce: str = "max"):
+    """f - f* over the last `records` recorded steps, reduced to one score per run: "max" (the worst of them,
+    so that a run ending on a cycle is not judged by a lucky phase) or "mean"; diverged runs score inf."""
+    reducers = {"max": np.max, "mean": np.mean}
+    if reduce not in reducers:
+        raise ValueError(f"reduce must be 'max' or 'mean' (got {reduce!r})")
+    if not (isinstance(records, (int, np.integer)) and records >= 1):
+        raise ValueError(f"records must be an integer >= 1 (got {records!r})")
+
+    def score(traj: Trajectory, problem) -> np.ndarray:
+        return _finite_or_inf(reducers[reduce](traj.loss[-records:] - problem.f_min, axis=0))
+
+    score.__name__ = f"gap_over_last({records}, {reduce!r})"
+    return score
+
+
+def mean_log_gap(blowup: float | None = None, floor: float = 1e-16):
+    """The mean of log10(f - f*) over the recorded steps after the start, with f - f* floored at `floor` (the
+    book's plots.LOSS_FLOOR): the area under a log-scale loss curve, so every decade of progress counts and
+    getting there early counts more. inf for a diverged run and, with `blowup`, for a run whose f - f* ever
+    exceeds blowup times its starting value."""
+
+    def score(traj: Trajectory, problem) -> np.ndarray:
+        gap = np.asarray(traj.loss, dtype=np.float64) - problem.f_min
+        scores = np.mean(np.log10(np.maximum(gap[1:], floor)), axis=0)
+        if blowup is not None:
+            with np.errstate(invalid="ignore"):
+                scores = np.where(np.nanmax(gap, axis=0) > blowup * gap[0], np.inf, scores)
+        return _finite_or_inf(scores)
+
+    score.__name__ = f"mean_log_gap(blowup={blowup})"
     return score
 
 
@@ -104,6 +151,18 @@ class Sweep:
         (values,) = self.axes.values()
         per_point = np.log10(values[-1] / values[0]) / (len(values) - 1)
         return float(np.count_nonzero(self.scores <= limit) * per_point)
+
+    def rescored(self, score, problem) -> Sweep:
+        """The same runs scored by another criterion (e.g. `gap_at` a later step), without running them again."""
+        scores = np.broadcast_to(score(self.trajectory, problem), self.scores.shape).copy()
+        return dataclasses.replace(self, scores=scores, criterion=getattr(score, "__name__", "score"))
+
+    def run_at(self, index: tuple | None = None) -> Trajectory:
+        """The run of one setting (grid index; the best one by default) as a Trajectory of its own."""
+        index = self.best_index if index is None else tuple(index)
+        rows = (slice(None), *index)
+        t = self.trajectory
+        return Trajectory(t.params[rows], t.loss[rows], t.diverged_at[index], t.steps)
 
 
 def _call(fn, values: dict):

@@ -1,4 +1,4 @@
-"""Chapter 4 (AdaGrad): every number the prose quotes, and every claim it makes about them."""
+"""AdaGrad chapter: every number its prose quotes (through the `numbers` fixture), and the claims it makes."""
 
 import inspect
 
@@ -8,24 +8,67 @@ from torch_support import require_torch
 
 from optim_core import AdaGrad, run
 from optim_core.chapters import adagrad as ch
+from optim_core.problems import RAVINE
+
+# name -> (value, relative tolerance). The settings the prose states are exact; measured values get the
+# tolerance of a last printed digit or tighter (they are deterministic: seeded data, no randomness in runs).
+QUOTED = {
+    "eps": (1e-10, 0),
+    "ravine_steps": (40, 0),
+    "ravine_lr_gd": (0.45, 0),
+    "ravine_lr_ada": (0.8, 0),
+    "ravine_gd_limit": (0.5, 0),
+    "ravine_rate_steep": (0.1959, 1e-3),
+    "ravine_rate_ratio_end": (2.199, 1e-3),
+    "sparse_n_samples": (1000, 0),
+    "sparse_n_common": (5, 0),
+    "sparse_n_rare": (20, 0),
+    "sparse_rare_freq": (0.0292, 1e-9),
+    "sparse_grad_ratio": (12.04, 1e-3),
+    "sparse_curv_ratio": (30.22, 1e-3),
+    "sparse_budget": (30, 0),
+    "sparse_n_grid": (33, 0),
+    "sparse_grid_lo": (0.01, 1e-12),
+    "sparse_grid_hi": (100.0, 1e-12),
+    "sparse_per_decade": (8, 0),
+    "sparse_gd_lr": (10.0, 1e-12),
+    "sparse_gd_gap": (9.859e-3, 1e-3),
+    "sparse_ada_lr": (10 ** (1 / 8), 1e-12),
+    "sparse_ada_gap": (5.658e-9, 1e-3),
+    "sparse_factor": (1.743e6, 1e-3),
+    "sparse_gd_common_err": (0.1080, 1e-3),
+    "sparse_gd_rare_err": (0.2912, 1e-3),
+    "sparse_rate_ratio": (12.48, 1e-3),
+    "tune_steps": (100, 0),
+    "tune_tol": (1e-3, 0),
+    "decay_sigma": (0.5, 0),
+    "decay_stream_steps": (10_000, 0),
+    "decay_sqrt_law": (1.004, 1e-3),
+    "decay_drop": (10.36, 1e-3),
+    "decay_beale_steps": (1000, 0),
+    "decay_beale_gap_mid": (0.9498, 1e-3),
+    "decay_beale_gap": (0.3369, 1e-3),
+}
 
 
-def test_default_eps_is_1e_10():
-    assert ch.defaults()["eps"] == 1e-10
+def test_quoted_values(numbers):
+    for name, (value, rel) in QUOTED.items():
+        assert numbers[name] == pytest.approx(value, rel=rel, abs=0), name
 
 
-def test_default_eps_is_torchs():
+def test_default_eps_is_torchs(numbers):
     torch = require_torch()
-    assert inspect.signature(torch.optim.Adagrad).parameters["eps"].default == ch.defaults()["eps"]
+    assert inspect.signature(torch.optim.Adagrad).parameters["eps"].default == numbers["eps"]
 
 
-def test_first_step_is_alpha_in_every_coordinate():
-    n = ch.first_step_numbers()
-    assert (n["dw_1"], n["dw_2"]) == pytest.approx((-0.9, 4.0))
-    assert (n["v_1"], n["v_2"]) == pytest.approx((0.81, 16.0))
-    assert (n["step_1"], n["step_2"]) == pytest.approx((1.0, -1.0), abs=1e-9)
-    assert (n["rate_1"], n["rate_2"]) == pytest.approx((1 / 0.9, 0.25))
-    assert n["rate_ratio"] == pytest.approx(4 / 0.9)
+def test_first_step_is_alpha_in_every_coordinate(numbers):
+    """The worked step with alpha = 1 from (-4.5, 1): dw = (0.2 w1, 4 w2), v_1 = dw^2, a step of (1, -1)."""
+    assert (numbers["first_dw_1"], numbers["first_dw_2"]) == pytest.approx((-0.9, 4.0), rel=1e-15)
+    assert (numbers["first_v_1"], numbers["first_v_2"]) == pytest.approx((0.81, 16.0), rel=1e-15)
+    assert (numbers["first_step_1"], numbers["first_step_2"]) == pytest.approx((1.0, -1.0), abs=1e-9)
+    assert numbers["first_step_1"] != 1.0  # "eps shows up only in the tenth decimal"
+    assert (numbers["first_rate_1"], numbers["first_rate_2"]) == pytest.approx((1 / 0.9, 0.25), rel=1e-9)
+    assert numbers["first_rate_ratio"] == pytest.approx(4 / 0.9, rel=1e-9)  # also GD's first-step ratio
 
 
 @pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3])
@@ -36,17 +79,17 @@ def test_first_step_ignores_gradient_size(scale):
     np.testing.assert_allclose(w1 - w0, [-0.3, 0.3, -0.3], rtol=1e-6)
 
 
-def test_ravine_rates():
-    n = ch.ravine_numbers()
-    assert (n["lr_gd"], n["lr_ada"], n["steps"], n["gd_limit"]) == (0.45, 0.8, 40, 0.5)
-    assert n["rate_steep"] == pytest.approx(0.1959, abs=1e-3)
-    assert n["rate_shallow"] == pytest.approx(0.4309, abs=1e-3)
-    assert n["rate_ratio_end"] == pytest.approx(2.199, abs=1e-2)
-    assert n["gd_factor"] == pytest.approx(-0.8)
-    assert 0 < n["ada_factor"] == pytest.approx(0.216, abs=1e-2)  # no sign flip: no zig-zag
+def test_ravine_steep_coordinate_gets_the_small_rate(numbers):
+    assert numbers["ravine_gd_limit"] == 2 / RAVINE.L
+    assert numbers["ravine_lr_gd"] < numbers["ravine_gd_limit"]  # "just under its stability limit"
+    assert numbers["ravine_gd_factor"] == pytest.approx(-0.8)  # GD flips w2's sign every step: zig-zag
+    assert numbers["ravine_ada_factor"] == pytest.approx(1 - RAVINE.L * numbers["ravine_rate_steep"])
+    assert 0 < numbers["ravine_ada_factor"] < 1  # AdaGrad: no sign flip, w2 shrinks from one side
+    assert numbers["ravine_rate_ratio_end"] > 1  # the shallow coordinate keeps the larger rate
     rates = ch.ravine_rates()
-    assert np.all(rates[:, 1] < rates[:, 0])  # the steep coordinate always has the smaller rate
+    assert np.all(rates[:, 1] < rates[:, 0])  # at every step
     assert np.all(np.diff(rates, axis=0) <= 0)  # and rates never rise
+    assert abs(rates[-1, 1] / rates[-5, 1] - 1) < 1e-3  # "the rates stop changing"
 
 
 def test_adagrad_first_step_on_ravine_is_diagonal():
@@ -54,98 +97,90 @@ def test_adagrad_first_step_on_ravine_is_diagonal():
     np.testing.assert_allclose(path[1] - path[0], [0.8, -0.8], rtol=1e-9)
 
 
-def test_sparse_problem_description():
-    n = ch.sparse_numbers()
-    assert (n["n_samples"], n["n_common"], n["n_rare"]) == (1000, 5, 20)
-    assert n["rare_freq"] == pytest.approx(0.0292)
-    assert n["grad_ratio"] == pytest.approx(12.04, abs=0.05)
-    assert n["curv_ratio"] == pytest.approx(30.2, abs=0.2)
-    assert (n["n_grid"], n["grid_lo"], n["grid_hi"], n["per_decade"], n["budget"]) == (33, 0.01, 100.0, 8, 30)
-
-
-def test_adagrad_beats_gd_on_sparse_problem():
-    n = ch.sparse_numbers()
-    assert n["gd_lr"] == pytest.approx(10.0)
-    assert n["ada_lr"] == pytest.approx(10 ** (1 / 8))
-    assert n["gd_gap"] == pytest.approx(9.859e-3, rel=1e-3)
-    assert n["ada_gap"] == pytest.approx(5.658e-9, rel=1e-2)
-    assert n["factor"] == pytest.approx(1.74e6, rel=2e-2)
-    assert n["factor"] > 1e5  # "AdaGrad is far closer to the minimum"
-
-
-def test_tuned_learning_rates_are_inside_the_grid():
-    for _, _, k in ch.sparse_best().values():
-        assert 0 < k < len(ch.LR_GRID) - 1  # a best value at the edge would mean the grid is too small
+def test_adagrad_beats_gd_on_sparse_problem(numbers):
+    assert numbers["sparse_factor"] == pytest.approx(numbers["sparse_gd_gap"] / numbers["sparse_ada_gap"])
+    assert numbers["sparse_factor"] > 1e5  # "far closer to the minimum"
+    for s in ch.sparse_sweeps().values():  # a best value at the edge would mean the grid is too small
+        assert 0 < s.best_index[0] < len(ch.LR_GRID) - 1
+    assert numbers["sparse_n_grid"] == 4 * numbers["sparse_per_decade"] + 1  # 8 per decade over 4 decades
 
 
 def test_batched_sweep_equals_single_runs():
-    sweep = ch.sparse_sweeps()["AdaGrad"]
-    k = ch.sparse_best()["AdaGrad"][2]
+    k = ch.sparse_index("AdaGrad")
     single = run(AdaGrad(ch.LR_GRID[k]), ch.SPARSE, None, ch.SPARSE_STEPS)
-    np.testing.assert_allclose(sweep.loss[:, k], single.loss, rtol=1e-12)
+    np.testing.assert_array_equal(ch.sparse_sweeps()["AdaGrad"].trajectory.loss[:, k], single.loss)
 
 
-def test_rare_and_common_errors():
-    n = ch.sparse_numbers()
-    assert n["gd_common_err"] == pytest.approx(0.108, abs=2e-3)
-    assert n["gd_rare_err"] == pytest.approx(0.291, abs=2e-3)
-    assert n["gd_rare_err"] > 2 * n["gd_common_err"]  # GD leaves the rare weights behind
-    assert n["ada_rare_err"] < n["ada_common_err"] < 1e-3  # AdaGrad: both small, rare even smaller
-    assert n["rate_ratio"] == pytest.approx(12.48, abs=0.05)
-    assert n["rate_ratio"] == pytest.approx(n["grad_ratio"], rel=0.1)  # "made up for the gap in gradients"
+def test_rare_and_common_errors(numbers):
+    assert numbers["sparse_gd_rare_err"] > 2 * numbers["sparse_gd_common_err"]  # GD leaves rare weights behind
+    ada = {group: err[numbers["sparse_budget"]] for group, err in ch.sparse_errors()["AdaGrad"].items()}
+    assert ada["rare"] < ada["common"] < 1e-3  # AdaGrad: both small, the rare ones even smaller
+    # "it has made up, on its own, for the gap between their gradients"
+    assert numbers["sparse_rate_ratio"] == pytest.approx(numbers["sparse_grad_ratio"], rel=0.1)
+    assert numbers["sparse_curv_ratio"] > 10 and numbers["sparse_rare_freq"] == pytest.approx(0.03, abs=0.005)
 
 
-def test_adagrad_needs_less_tuning():
-    n = ch.tuning_numbers()
-    assert (n["steps"], n["tol"]) == (100, 1e-3)
-    assert n["gd_width"] == 0.25
-    assert n["ada_width"] == 1.5
-    assert n["width_ratio"] == 6.0
+def test_adagrad_needs_less_tuning(numbers):
+    assert numbers["tune_gd_width"] == pytest.approx(0.25)  # 2 grid points of 8 per decade
+    assert numbers["tune_ada_width"] == pytest.approx(1.5)  # 12 grid points
+    assert numbers["tune_width_ratio"] == pytest.approx(6.0)
 
 
 def test_rescaling_the_loss_leaves_adagrad_unchanged():
     class Scaled:
         def __init__(self, c):
-            self.c, self.x0, self.f_min = c, ch.RAVINE.x0, 0.0
+            self.c, self.x0, self.f_min = c, RAVINE.x0, 0.0
 
         def f(self, w):
-            return self.c * ch.RAVINE.f(w)
+            return self.c * RAVINE.f(w)
 
         def grad(self, w):
-            return self.c * ch.RAVINE.grad(w)
+            return self.c * RAVINE.grad(w)
 
     paths = [run(AdaGrad(0.8, eps=0.0), Scaled(c), None, 30).params for c in (1e-3, 1.0, 1e3)]
     np.testing.assert_allclose(paths[0], paths[1], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(paths[2], paths[1], rtol=1e-10, atol=1e-12)
 
 
-def test_rate_decays_as_one_over_sqrt_t():
-    n = ch.decay_numbers()
-    assert (n["sigma"], n["stream_steps"]) == (0.5, 10_000)
-    assert n["sqrt_law"] == pytest.approx(1.004, abs=2e-3)
-    assert n["drop"] == pytest.approx(10.36, abs=0.05)
-    rates = ch.constant_scale_rates()
-    assert np.all(np.diff(rates, axis=0) <= 0)  # the rate never rises
+def test_rate_decays_as_one_over_sqrt_t(numbers):
+    assert numbers["decay_sqrt_law"] == pytest.approx(1.0, abs=0.01)  # measured / predicted at the last step
+    assert numbers["decay_drop"] == pytest.approx(10.0, rel=0.05)  # "where the square-root law says 10"
+    assert np.all(np.diff(ch.constant_scale_rates(), axis=0) <= 0)  # the rate never rises
 
 
-def test_adagrad_frozen_on_beale():
-    n = ch.decay_numbers()
-    assert n["beale_steps"] == 1000
-    assert n["beale_lr"] == pytest.approx(10**0.5)
-    assert (n["beale_dw_1"], n["beale_dw_2"]) == pytest.approx((5061.0, -14190.75))
-    assert n["beale_rate_1"] == pytest.approx(n["beale_lr"] / 5061.0, rel=1e-3)
-    assert n["beale_rate_2"] == pytest.approx(n["beale_lr"] / 14190.75, rel=1e-3)
-    assert n["beale_rate_change"] < 1e-3  # "change by less than 0.05 %" (glued value)
-    assert n["beale_rate_change"] == pytest.approx(4.89e-4, rel=1e-2)
-    assert n["beale_gap_mid"] == pytest.approx(0.950, abs=2e-3)
-    assert n["beale_gap"] == pytest.approx(0.337, abs=2e-3)
-    assert n["beale_gap"] > 0.1  # still far from the minimum after 1000 steps
+def test_adagrad_frozen_on_beale(numbers):
+    assert numbers["decay_beale_lr"] == pytest.approx(10**0.5, rel=1e-12)
+    assert (numbers["decay_beale_dw_1"], numbers["decay_beale_dw_2"]) == pytest.approx((5061.0, -14190.75))
+    # the rates are alpha / |dw| of the first gradient ...
+    assert numbers["decay_beale_rate_1"] == pytest.approx(numbers["decay_beale_lr"] / 5061.0, rel=1e-3)
+    assert numbers["decay_beale_rate_2"] == pytest.approx(numbers["decay_beale_lr"] / 14190.75, rel=1e-3)
+    # ... and change by less than 0.05 % (the glued value, printed with two decimals in percent)
+    assert numbers["decay_beale_rate_change"] == pytest.approx(4.89e-4, rel=1e-2)
+    assert numbers["decay_beale_rate_change"] < 5e-4
+    assert numbers["decay_beale_gap"] < numbers["decay_beale_gap_mid"]  # it crawls ...
+    assert numbers["decay_beale_gap"] > 0.1  # ... and is still far from the minimum after 1000 steps
 
 
-def test_playground_builds_and_fits_budget():
+def test_playground_gd_diverges_above_2_over_L_and_adagrad_never():
+    """The playground's claims: GD diverges once alpha L > 2; AdaGrad stays finite over its whole range."""
     pg = ch.playground()
-    assert pg.key == "adagrad"
-    paths, gaps = pg.grid()
-    assert gaps.size <= 90_000
-    assert np.all(np.isfinite(paths[1]))  # AdaGrad never diverges on the grid
-    assert len(pg.static_html()) < 1_500_000
+    paths, gaps = pg.grid()  # (optimizer, lr_gd, lr_ada, turned, step)
+    assert np.all(np.isfinite(paths[1]))
+    lr_gd = np.array(pg.sliders[0].values)
+    aligned = gaps[0, :, 0, 0]  # GD on the aligned ravine (it does not depend on lr_ada)
+    grows = ~(aligned[:, -1] <= aligned[:, 0])  # NaN: the run left the plot's bound and was stopped
+    np.testing.assert_array_equal(grows, lr_gd * RAVINE.L > 2)
+
+
+def test_playground_turning_the_ravine_shrinks_adagrads_lead():
+    """'In the playground, turning the ravine shrinks AdaGrad's lead': GD at its default alpha against
+    AdaGrad at its best alpha on the slider, after the full 60 steps, aligned and turned."""
+    pg = ch.playground()
+    lead = {}
+    for turned in (0.0, 1.0):
+        values = {**pg.default_values(), "turned": turned, "lr_ada": np.array(pg.sliders[1].values)}
+        runs = pg.compute(values)
+        lead[turned] = runs["GD"].loss[-1] / np.min(runs["AdaGrad"].loss[-1])
+        assert np.all(np.isfinite(runs["AdaGrad"].loss[-1]))
+    assert lead[0.0] > 1e6  # aligned: AdaGrad far ahead
+    assert lead[1.0] < 1e-6 * lead[0.0]  # turned: most of that lead is gone

@@ -1,4 +1,4 @@
-"""Chapter 5 (RMSProp): every number the prose quotes, and every claim it makes about them."""
+"""RMSProp chapter: every number its prose quotes (through the `numbers` fixture), and the claims it makes."""
 
 import inspect
 import itertools
@@ -8,143 +8,165 @@ import pytest
 from torch_support import require_torch
 
 from optim_core import RMSProp, run
-from optim_core.chapters import adagrad as ag
 from optim_core.chapters import rmsprop as ch
+from optim_core.problems import BEALE_FROM_WALL
+
+# name -> (value, relative tolerance). The settings the prose states are exact; measured values get the
+# tolerance of a last printed digit or tighter (everything here is deterministic).
+QUOTED = {
+    "beta": (0.99, 0),
+    "eps": (1e-8, 0),
+    "race_n_grid": (33, 0),
+    "race_grid_lo": (0.01, 1e-12),
+    "race_grid_hi": (100.0, 1e-12),
+    "race_steps": (1000, 0),
+    "race_long_steps": (2000, 0),
+    "race_tol": (1e-3, 0),
+    "race_path_distance": (0.004393, 1e-3),
+    "race_ada_gap": (0.3369, 1e-3),
+    "race_rms_gap": (9.262e-7, 1e-3),
+    "race_factor": (3.638e5, 1e-3),
+    "race_rms_hit": (794, 0),
+    "race_ada_best_long": (0.09935, 1e-3),
+    "race_growth": (151.36, 1e-4),
+    "race_ada_change": (4.933e-4, 1e-3),
+    "race_rms_low": (2.748e-9, 1e-3),
+    "race_rms_low_step": (1089, 0),
+    "race_overshoot": (1097, 0),
+    "race_unstable_from": (1018, 0),
+    "race_cycle_lo": (0.5267, 1e-3),
+    "race_cycle_hi": (0.6762, 1e-3),
+    "race_cycle_jump": (0.4472, 1e-3),
+    "race_ada_gap_long": (0.09935, 1e-3),
+    "sparse_budget": (30, 0),
+    "sparse_ada_lr": (10 ** (1 / 8), 1e-12),
+    "sparse_rms_lr": (0.1, 1e-12),
+    "sparse_ada_gap": (5.658e-9, 1e-3),
+    "sparse_rms_gap": (4.620e-9, 1e-3),
+    "beta_steps": (100, 0),
+    "beta_n_betas": (7, 0),
+    "beta_best_beta": (0.99, 0),
+    "beta_sign_dev": (6.464e-6, 1e-3),
+    "beta_flare_09": (2.860, 1e-3),
+    "beta_flare_09_step": (92, 0),
+    "beta_gap_0": (9.644e-3, 1e-3),
+    "beta_gap_09": (3.074e-5, 1e-3),
+    "beta_gap_099": (1.512e-13, 1e-3),
+    "beta_gap_0999": (9.584e-11, 1e-3),
+}
 
 
-def test_defaults():
-    assert ch.defaults() == {"beta": 0.99, "eps": 1e-8}
+def test_quoted_values(numbers):
+    for name, (value, rel) in QUOTED.items():
+        assert numbers[name] == pytest.approx(value, rel=rel, abs=0), name
 
 
-def test_defaults_are_torchs():
+def test_defaults_are_torchs(numbers):
     torch = require_torch()
     params = inspect.signature(torch.optim.RMSprop).parameters
-    assert params["alpha"].default == ch.defaults()["beta"]  # torch calls beta "alpha"
-    assert params["eps"].default == ch.defaults()["eps"]
+    assert params["alpha"].default == numbers["beta"]  # torch calls beta "alpha"
+    assert params["eps"].default == numbers["eps"]
 
 
-def test_first_steps_by_hand():
-    n = ch.first_step_numbers()
-    assert (n["dw_1"], n["dw_2"]) == (5061.0, -14190.75)
-    assert (n["ada_1"], n["ada_2"]) == pytest.approx((-1.0, 1.0), abs=1e-9)
-    assert (n["rms_1"], n["rms_2"]) == pytest.approx((-10.0, 10.0), abs=1e-8)  # alpha / sqrt(1 - beta)
-    assert n["factor"] == pytest.approx(10.0)
-    assert n["doubling"] == pytest.approx(137.9, abs=0.05)
+def test_first_steps_by_hand(numbers):
+    assert (numbers["first_dw_1"], numbers["first_dw_2"]) == (5061.0, -14190.75)
+    assert (numbers["first_ada_1"], numbers["first_ada_2"]) == pytest.approx((-1.0, 1.0), abs=1e-9)
+    # alpha / sqrt(1 - beta), "the missing bias correction at work"
+    assert (numbers["first_rms_1"], numbers["first_rms_2"]) == pytest.approx((-10.0, 10.0), abs=1e-8)
+    assert numbers["first_factor"] == pytest.approx(1 / np.sqrt(1 - numbers["beta"]), rel=1e-12)
+    assert numbers["first_doubling"] == pytest.approx(2 * np.log(2) / np.log(1 / 0.99), rel=1e-12)
+    assert round(numbers["first_doubling"]) == 138
 
 
-def test_rate_doubles_after_doubling_time():
-    """A large gradient followed by tiny ones: RMSProp's rate doubles in ch.doubling_time() steps."""
+def test_rate_doubles_after_doubling_time(numbers):
+    """A large gradient followed by tiny ones: RMSProp's rate doubles in the doubling time the prose quotes."""
     opt = RMSProp(1.0)
     w = np.zeros(1)
     state = opt.init(w)
     _, state = opt.update(w, np.array([100.0]), state)
     start = 1.0 / np.sqrt(state.sq_avg[0])
-    n = round(ch.doubling_time())
-    for _ in range(n):
+    for _ in range(round(numbers["first_doubling"])):
         _, state = opt.update(w, np.array([1e-6]), state)
     assert 1.0 / np.sqrt(state.sq_avg[0]) / start == pytest.approx(2.0, rel=1e-2)
 
 
-def test_race_tuning():
-    n = ch.race_numbers()
-    assert (n["n_grid"], n["grid_lo"], n["grid_hi"]) == (33, 0.01, 100.0)
-    assert (n["steps"], n["long_steps"], n["tol"]) == (1000, 2000, 1e-3)
-    assert n["ada_lr"] == pytest.approx(10**0.5)
-    assert n["rms_lr"] == pytest.approx(10**-0.5)
-    assert n["ada_lr"] == pytest.approx(n["rms_lr"] / np.sqrt(1 - ch.BETA))  # the same first step
-    assert n["path_distance"] == pytest.approx(0.0044, abs=2e-4)
-    assert n["path_distance"] < 0.01  # "the two paths coincide"
+def test_race_grid_is_the_adagrad_chapters(numbers):
+    from optim_core.chapters import adagrad  # the prose says "the same grid as the AdaGrad chapter"
+
+    np.testing.assert_array_equal(ch.LR_GRID, adagrad.LR_GRID)
+    assert numbers["race_n_grid"] == len(adagrad.LR_GRID)
 
 
-def test_rmsprop_ahead_of_adagrad_late():
-    n = ch.race_numbers()
-    assert n["ada_gap"] == pytest.approx(0.337, abs=2e-3)
-    assert n["rms_gap"] == pytest.approx(9.26e-7, rel=2e-2)
-    assert n["factor"] == pytest.approx(3.64e5, rel=3e-2)
-    assert n["rms_gap"] < 1e-4 * n["ada_gap"]
-    assert n["rms_hit"] == 794
-    assert n["ada_best_long"] == pytest.approx(0.0994, abs=5e-4)
-    assert n["ada_best_long"] > n["tol"]  # AdaGrad never reaches the tolerance
+def test_race_tuning_gives_the_same_first_step(numbers):
+    assert numbers["race_ada_lr"] == pytest.approx(10**0.5, rel=1e-12)
+    assert numbers["race_rms_lr"] == pytest.approx(10**-0.5, rel=1e-12)
+    # the two tuned alphas give the same first step, so the paths coincide
+    assert numbers["race_ada_lr"] == pytest.approx(numbers["race_rms_lr"] / np.sqrt(1 - ch.BETA), rel=1e-12)
+    assert numbers["race_path_distance"] < 0.01
 
 
-def test_rmsprop_rate_rises_adagrad_rate_does_not():
+def test_rmsprop_ahead_of_adagrad_at_the_tuning_step(numbers):
+    assert numbers["race_factor"] == pytest.approx(numbers["race_ada_gap"] / numbers["race_rms_gap"])
+    assert numbers["race_rms_gap"] < 1e-4 * numbers["race_ada_gap"]
+    assert numbers["race_rms_hit"] < numbers["race_steps"]
+    assert numbers["race_ada_best_long"] > numbers["race_tol"]  # AdaGrad never reaches the tolerance
+
+
+def test_rmsprop_rate_rises_adagrad_rate_does_not(numbers):
     r = ch.race()
     rms, ada = r["RMSProp"]["rates"], r["AdaGrad"]["rates"]
-    window = slice(1, ch.RACE_STEPS)
-    assert np.all(np.diff(rms[window], axis=0) > 0)  # rises at every step of the window
+    assert np.all(np.diff(rms[1 : ch.RACE_STEPS], axis=0) > 0)  # rises at every step of the race
     assert np.all(np.diff(ada, axis=0) <= 0)  # never rises
-    n = ch.race_numbers()
-    assert n["growth"] == pytest.approx(151.4, abs=0.3)
-    assert n["growth_predicted"] == pytest.approx(151.43, abs=0.01)
-    assert n["growth"] == pytest.approx(n["growth_predicted"], rel=2e-3)
-    assert n["ada_change"] < 1e-3
-    assert n["ada_change"] == pytest.approx(4.93e-4, rel=2e-2)
+    assert numbers["race_growth_predicted"] == pytest.approx(0.99 ** (-999 / 2), rel=1e-12)
+    assert numbers["race_growth"] == pytest.approx(numbers["race_growth_predicted"], rel=2e-3)
+    assert numbers["race_ada_change"] < 1e-3  # "less than 0.05 %" as printed
 
 
-def test_rmsprop_overshoots_then_cycles():
-    n = ch.race_numbers()
-    assert n["rms_low"] == pytest.approx(2.75e-9, rel=5e-2)
-    assert n["rms_low_step"] == 1089
-    assert n["overshoot"] == 1097
-    assert n["unstable_from"] == 1018
-    assert n["unstable_from"] < n["rms_low_step"] < n["overshoot"]
-    assert n["cycle_lo"] == pytest.approx(0.527, abs=2e-3)
-    assert n["cycle_hi"] == pytest.approx(0.676, abs=2e-3)
-    assert n["cycle_jump"] == pytest.approx(0.447, abs=2e-3)
-    assert n["cycle_drift"] < 1e-5  # w_t = w_{t-2}: a two-step cycle
-    assert n["ada_gap_long"] == pytest.approx(0.0994, abs=5e-4)
-    assert n["ada_gap_long"] < n["cycle_lo"]  # AdaGrad ends lower after all
+def test_rmsprop_overshoots_then_cycles(numbers):
+    assert numbers["race_unstable_from"] < numbers["race_rms_low_step"] < numbers["race_overshoot"]
+    gap = ch.race()["RMSProp"]["gap"]
+    assert gap[numbers["race_overshoot"]] > 1000 * numbers["race_rms_low"]
+    params = ch.race()["RMSProp"]["params"]
+    assert np.max(np.abs(params[-100:] - params[-102:-2])) < 1e-5  # w_t = w_{t-2}: a two-step cycle
+    assert numbers["race_cycle_lo"] < numbers["race_cycle_hi"]
+    assert numbers["race_ada_gap_long"] < numbers["race_cycle_lo"]  # AdaGrad ends lower after all
 
 
-def test_sparse_problem_is_a_tie():
-    n = ch.sparse_numbers()
-    assert n["budget"] == 30
-    assert n["ada_lr"] == pytest.approx(10 ** (1 / 8))
-    assert n["rms_lr"] == pytest.approx(0.1)
-    assert n["ada_gap"] == pytest.approx(5.66e-9, rel=2e-2)
-    assert n["rms_gap"] == pytest.approx(4.62e-9, rel=2e-2)
-    assert n["ratio"] == pytest.approx(1.22, abs=0.03)
-    assert 0.5 < n["ratio"] < 2  # a tie
-    assert n["lr_ratio"] == pytest.approx(13.3, abs=0.1)
-    # the short sweep here agrees with chapter 4's long one at the budget step
-    assert n["ada_gap"] == pytest.approx(ag.sparse_best()["AdaGrad"][1], rel=1e-6)
+def test_sparse_problem_is_a_tie(numbers):
+    assert numbers["sparse_ratio"] == pytest.approx(numbers["sparse_ada_gap"] / numbers["sparse_rms_gap"])
+    assert 0.5 < numbers["sparse_ratio"] < 2  # a tie
+    assert numbers["sparse_ratio"] == pytest.approx(1.22, abs=0.005)
+    # RMSProp's best alpha is smaller by about the factor by which its first step is larger
+    assert numbers["sparse_lr_ratio"] == pytest.approx(numbers["sparse_ada_lr"] / numbers["sparse_rms_lr"])
+    assert numbers["sparse_lr_ratio"] == pytest.approx(numbers["first_factor"], rel=0.35)
 
 
-def test_beta_sweep():
-    n = ch.beta_numbers()
-    assert (n["steps"], n["n_betas"], n["best_beta"]) == (100, 7, 0.99)
-    expected = {
-        "0": 9.64e-3,
-        "05": 2.79e-3,
-        "09": 3.07e-5,
-        "095": 2.15e-9,
-        "099": 1.51e-13,
-        "0995": 7.96e-12,
-        "0999": 9.58e-11,
-    }
-    for key, value in expected.items():
-        assert n[f"gap_{key}"] == pytest.approx(value, rel=5e-2), key
-    gaps = [n[f"gap_{k}"] for k in expected]
+def test_beta_sweep_has_one_best_beta(numbers):
+    chosen = ch.beta_best()
+    gaps = [chosen[b][1] for b in ch.BETAS]
     best = gaps.index(min(gaps))
+    assert ch.BETAS[best] == numbers["beta_best_beta"]
     assert all(a > b for a, b in itertools.pairwise(gaps[: best + 1]))  # improves up to the best
     assert all(a < b for a, b in itertools.pairwise(gaps[best:]))  # then worsens
-    assert n["first_099"] == pytest.approx(10.0)
-    assert n["first_0999"] == pytest.approx(31.6, abs=0.05)
+    assert numbers["beta_gap_0"] / numbers["beta_gap_099"] > 1e6  # "by orders of magnitude"
+    assert numbers["beta_n_betas"] == len(ch.BETAS)
+    for _, _, k in chosen.values():  # every best alpha lies inside the grid
+        assert 0 < k < len(ch.LR_GRID) - 1
+    assert numbers["beta_first_099"] == pytest.approx(10.0)
+    assert numbers["beta_first_0999"] == pytest.approx(31.62, abs=0.005)
 
 
-def test_step_lengths_by_beta():
-    n = ch.beta_numbers()
-    assert n["flare_09_step"] == 92
-    assert n["flare_09"] == pytest.approx(2.86, abs=0.01)
-    middle = ch.step_lengths(0.9)
-    assert middle[10:80].max() < 1 < n["flare_09"]  # the steps hover below alpha, then flare up
-    assert np.all(np.diff(ch.step_lengths(0.99)[10:]) < 0)  # beta = 0.99: the steps shrink steadily
-    assert ch.step_lengths(0.99)[0] == pytest.approx(10.0, rel=1e-6)  # first step alpha / sqrt(1 - beta)
+def test_step_lengths_by_beta(numbers):
+    middle = ch.step_lengths(0.9)[:, 0]
+    assert middle[10:80].max() < 1 < numbers["beta_flare_09"]  # the steps hover below alpha, then flare up
+    assert middle[numbers["beta_flare_09_step"] - 1] == numbers["beta_flare_09"]
+    slow = ch.step_lengths(0.99)[:, 0]
+    assert np.all(np.diff(slow[10:]) < 0)  # beta = 0.99: the steps shrink steadily
+    assert slow[0] == pytest.approx(10.0, rel=1e-6)  # first step alpha / sqrt(1 - beta)
 
 
-def test_beta_zero_is_the_sign_update():
-    assert ch.sign_deviation() < 1e-5
-    assert ch.beta_numbers()["sign_dev"] == pytest.approx(6.46e-6, rel=5e-2)
+def test_beta_zero_is_the_sign_update(numbers):
+    assert numbers["beta_sign_dev"] < 1e-5
     opt = RMSProp(0.1, beta=0.0, eps=0.0)
     w = np.array([1.0, -2.0, 3.0])
     g = np.array([1e-3, 5.0, -70.0])
@@ -155,13 +177,13 @@ def test_beta_zero_is_the_sign_update():
 def test_rmsprop_scale_invariant():
     class Scaled:
         def __init__(self, c):
-            self.c, self.x0 = c, ag.TILTED.x0
+            self.c, self.x0 = c, ch.BETA_PROBLEM.x0
 
         def f(self, w):
-            return self.c * ag.TILTED.f(w)
+            return self.c * ch.BETA_PROBLEM.f(w)
 
         def grad(self, w):
-            return self.c * ag.TILTED.grad(w)
+            return self.c * ch.BETA_PROBLEM.grad(w)
 
     paths = [run(RMSProp(0.05, eps=0.0), Scaled(c), None, 30).params for c in (1e-3, 1.0, 1e3)]
     np.testing.assert_allclose(paths[0], paths[1], rtol=1e-9, atol=1e-12)
@@ -178,9 +200,20 @@ def test_warmup_without_bias_correction():
         w = w_new
 
 
-def test_playground_builds_and_fits_budget():
+def test_playground_replays_the_race_and_flares_on_the_ravine():
+    """The playground's claims: on Beale, alpha = 3.16 for AdaGrad and 0.316 for RMSProp are the race;
+    on the turned ravine, RMSProp's loss flares up again and again after it has converged."""
     pg = ch.playground()
-    assert pg.key == "rmsprop"
-    _, gaps = pg.grid()
-    assert gaps.size <= 90_000
-    assert len(pg.static_html()) < 1_500_000
+    lrs = pg.sliders[0].values
+    race = ch.race()
+    on_beale = {lr: pg.compute({"lr": lr, "beta": 0.99, "which": 1.0}) for lr in (lrs[3], lrs[5])}
+    np.testing.assert_array_equal(on_beale[lrs[5]]["AdaGrad"].params, race["AdaGrad"]["params"][: pg.steps + 1])
+    np.testing.assert_array_equal(on_beale[lrs[3]]["RMSProp"].params, race["RMSProp"]["params"][: pg.steps + 1])
+    assert pg.problem_for({"which": 1.0}) is BEALE_FROM_WALL
+    gap = pg.compute(pg.default_values())["RMSProp"].loss - ch.BETA_PROBLEM.f_min
+    flares, low = 0, gap[0]
+    for g in gap:  # count rises by a factor 1e6 above the lowest value since the last rise
+        low = min(low, g)
+        if g > 1e6 * low:
+            flares, low = flares + 1, g
+    assert flares >= 2
