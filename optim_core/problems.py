@@ -138,6 +138,7 @@ class Rosenbrock:
     def __post_init__(self):
         object.__setattr__(self, "a", _real_number("a", self.a))
         object.__setattr__(self, "b", float(positive("b", _real_number("b", self.b))))
+
     x0 = np.array([-1.5, 2.0])
     bounds = ((-2.0, 2.0), (-1.0, 3.0))
     f_min = 0.0
@@ -408,7 +409,9 @@ class Scaled(Wrapped):
 
     scale may be an array that broadcasts against the params as a hyperparameter does (the batch shape, then
     an axis of length 1): one batched run then covers several scales, e.g.
-    `sweep(Adam, lambda scale: Scaled(problem, scale), 1000, gap_at(), scale=(0.01, 1, 100), lr=lrs)`.
+    `sweep(Adam, lambda scale: Scaled(problem, scale), 1000, gap_at(), scale=(0.01, 1, 100), lr=lrs)`
+    (`run` broadcasts x0 against the optimizer's hyperparameters only: give it the full batch shape, as
+    `sweep` does).
     """
 
     scale: object = 1.0

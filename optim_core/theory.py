@@ -79,3 +79,43 @@ def flat_rate_window(mu, L, beta) -> tuple:
 def steps_for_rate(rate, tol):
     """Steps for a contraction by `rate` per step to shrink a distance by the factor tol: log(tol) / log(rate)."""
     return np.log(tol) / np.log(_f(rate))
+
+
+# ----- Adam's step size, for any gradient sequence (Kingma & Ba, 2015, section 2.1) ------------------------------
+def adam_uncorrected_ratio(t, beta1, beta2) -> np.ndarray:
+    """For a constant gradient, Adam's step without bias correction over the corrected one at step t (eps = 0):
+    (1 - beta1^t) / sqrt(1 - beta2^t). At t = 1 it is `adam_spike_bound(beta1, beta2)`."""
+    t = np.asarray(t, dtype=np.float64)
+    return (1 - float(beta1) ** t) / np.sqrt(1 - float(beta2) ** t)
+
+
+def adam_spike_bound(beta1, beta2) -> float:
+    """(1 - beta1) / sqrt(1 - beta2): |step| / lr for one gradient after a long run of zeros, Kingma & Ba's bound
+    on the step when 1 - beta1 > sqrt(1 - beta2) (and the uncorrected first step's factor)."""
+    return float((1 - float(beta1)) / np.sqrt(1 - float(beta2)))
+
+
+def _corrected_ema_weights(beta: float, t: int) -> np.ndarray:
+    """The weights of x_1 .. x_t in a bias-corrected EMA at step t."""
+    beta = float(beta)
+    return (1 - beta) * beta ** np.arange(t - 1, -1, -1, dtype=np.float64) / (1 - beta**t)
+
+
+def adam_worst_step(t: int, beta1, beta2) -> float:
+    """The largest |step| / lr of Adam (eps = 0) at step t over all gradient sequences. With m_hat = sum a_k dw_k
+    and v_hat = sum b_k dw_k^2, Cauchy-Schwarz gives |m_hat| / sqrt(v_hat) <= sqrt(sum a_k^2 / b_k)."""
+    a, b = _corrected_ema_weights(beta1, t), _corrected_ema_weights(beta2, t)
+    return float(np.sqrt(np.sum(a * a / b)))
+
+
+def adam_worst_gradients(t: int, beta1, beta2) -> np.ndarray:
+    """dw_1 .. dw_t that attain `adam_worst_step` at step t: dw_k proportional to a_k / b_k ~ (beta1 / beta2)^(t-k)."""
+    return _corrected_ema_weights(beta1, t) / _corrected_ema_weights(beta2, t)
+
+
+def adam_worst_step_limit(beta1, beta2) -> float:
+    """`adam_worst_step` as t grows: (1 - beta1) / sqrt((1 - beta2)(1 - beta1^2 / beta2)), finite only if
+    beta1^2 < beta2 (inf otherwise)."""
+    beta1, beta2 = float(beta1), float(beta2)
+    rho = beta1**2 / beta2
+    return float((1 - beta1) / np.sqrt((1 - beta2) * (1 - rho))) if rho < 1 else np.inf

@@ -1,127 +1,121 @@
-"""The numbers and claims of the chapter "Sign updates", computed by the functions its notebook calls."""
+"""The numbers and claims of the chapter "Sign updates": every value its prose quotes, through numbers()."""
+
+import ast
 
 import numpy as np
 import pytest
 
-from optim_core import GD, SignGD
+from optim_core import GD
 from optim_core.chapters import sign_updates as ch
-from optim_core.playground import Playground
+from optim_core.problems import DiagonalQuadratic
 
-LR = ch.LR
+# Values the prose states, with the tolerance each is quoted to (or tighter: the runs are deterministic).
+QUOTED = {
+    "n_steps": (60, 0),
+    "eps_gap": (1.539e-5, 1e-3),
+    "arrive_1": (35, 0),  # ceil(4.37 / 0.125)
+    "arrive_2": (8, 0),  # ceil(0.93 / 0.125)
+    "box_loss_lo": (0.0060525, 1e-9),
+    "box_loss_hi": (0.01124, 1e-9),
+    "box_dist": (0.12, 1e-9),
+    "gd_best_100": (0.39811, 1e-4),
+    "gd_best_1000": (0.39811, 1e-4),
+    "sign_best_100": (0.050119, 1e-4),
+    "sign_best_1000": (0.0050119, 1e-4),
+    "gd_fewest": (88, 0),
+    "gd_fewest_lr": (0.39811, 1e-4),
+    "sign_fewest": (5499, 0),
+    "sign_fewest_lr": (7.943e-4, 1e-3),
+    "fewest_ratio": (62.49, 1e-3),
+    "sign_loss_best": (1.789e-5, 1e-3),
+    "sign_loss_double": (1.2218e-4, 1e-3),
+    "sign_loss_half": (0.34841, 1e-3),
+    "start_loss": (195.512, 1e-5),
+    "final_gd": (1.922, 1e-3),
+    "final_vote": (3.575, 1e-3),
+    "final_one": (13.22, 1e-3),
+    "mbit_gd": (57.6, 1e-9),
+    "mbit_vote": (2.214, 1e-9),
+    "mbit_ratio": (26.02, 1e-3),
+    "ex1_arrival": (11, 0),
+    "ex1_loss": (0.005, 1e-9),
+    "jury_9": (0.73343232, 1e-8),
+    "jury_27": (0.85534824, 1e-7),
+}
 
 
-@pytest.fixture(scope="module")
-def runs():
-    return ch.limit_runs()
+def test_quoted_values(numbers):
+    for name, (expected, rel) in QUOTED.items():
+        assert numbers[name] == pytest.approx(expected, rel=rel), name
 
 
-@pytest.fixture(scope="module")
-def votes():
-    return ch.vote_experiment()
+# ----- RMSProp(beta=0, eps=0) is sign descent; every coordinate moves by exactly +-lr ---------------------------
 
 
-# ----- S1: RMSProp(beta=0, eps=0) is sign descent; every coordinate moves by exactly +-lr ---------------
+def test_rmsprop_beta0_eps0_is_signgd_exactly_and_small_eps_barely_differs(numbers):
+    assert numbers["exact_gap"] == 0.0
+    assert 0 < numbers["eps_gap"] < 1e-4
 
 
-def test_rmsprop_beta0_eps0_is_signgd_exactly(runs):
-    assert len(runs["SignGD"].loss) - 1 == 60
-    assert ch.max_gap(runs["SignGD"], runs["RMSProp (β=0, ε=0)"]) == 0.0
-
-
-def test_small_eps_changes_the_path_only_slightly(runs):
-    gap = ch.max_gap(runs["SignGD"], runs["RMSProp (β=0, ε=1e-8)"])
-    assert 0 < gap < 1e-4
-    assert gap == pytest.approx(1.539e-5, rel=1e-3)
-
-
-def test_every_step_has_length_lr_exactly(runs):
-    sizes = ch.step_sizes(runs["SignGD"])
-    assert sizes.tolist() == [LR]
+def test_every_step_has_length_lr_exactly(numbers):
+    assert (numbers["n_sizes"], numbers["the_size"]) == (1, ch.LR)
 
 
 def test_lr_is_a_power_of_two_and_the_start_is_not_a_multiple_of_it():
-    assert np.log2(LR) == int(np.log2(LR))
-    assert np.all(np.abs(ch.START) / LR % 1 != 0)
+    assert np.log2(ch.LR) == int(np.log2(ch.LR))
+    assert np.all(np.abs(ch.START) / ch.LR % 1 != 0)
 
 
-# ----- S2: no settling (a box of side lr), sensitivity to lr, slow convergence ---------------------------
+# ----- no settling: a box of side lr around the minimum -----------------------------------------------------------
 
 
-def test_arrival_steps():
-    assert ch.arrival_steps().tolist() == [35, 8]
-
-
-def test_late_iterates_bounce_in_a_box_of_side_lr(runs):
-    box = ch.late_box(runs["SignGD"])
-    np.testing.assert_array_equal(box["amplitude"], [LR, LR])  # the amplitude is lr, exactly
-    assert len(box["points"]) == 2
-    np.testing.assert_allclose(box["points"], [[-0.12, -0.07], [0.005, 0.055]], atol=1e-12)
-    lo, hi = box["points"]
+def test_late_iterates_bounce_between_two_corners_of_a_box_of_side_lr(numbers):
+    assert numbers["amp_1"] == numbers["amp_2"] == ch.LR  # the amplitude is lr, exactly
+    assert numbers["n_points"] == 2
+    assert (numbers["pt_a"], numbers["pt_b"]) == ("(-0.12, -0.07)", "(0.005, 0.055)")
+    lo, hi = (np.array(ast.literal_eval(numbers[k])) for k in ("pt_a", "pt_b"))
     assert np.all(lo < 0) and np.all(hi > 0)  # the box straddles the minimum in every coordinate
-    assert box["loss_range"] == pytest.approx((0.0060525, 0.01124), rel=1e-9)
-    assert box["max_distance"] == pytest.approx(0.12, rel=1e-9)
-    assert box["max_distance"] < LR
+    np.testing.assert_allclose(hi - lo, ch.LR, rtol=1e-12)  # opposite corners
+    assert numbers["box_dist"] < ch.LR  # within lr of the minimum
+    assert numbers["box_loss_lo"] < numbers["box_loss_hi"]  # and the loss keeps jumping
 
 
-def test_box_figure_builds():
-    fig = ch.box_figure()
-    assert len(fig.axes) == 2
+# ----- sensitivity to lr, slow convergence ----------------------------------------------------------------------
 
 
-def test_gd_best_lr_does_not_depend_on_the_budget_signgd_best_lr_does():
-    assert ch.best_lr(GD, steps=100) == pytest.approx(0.39811, rel=1e-4)
-    assert ch.best_lr(GD, steps=1000) == pytest.approx(0.39811, rel=1e-4)
-    s100, s1000 = ch.best_lr(SignGD, steps=100), ch.best_lr(SignGD, steps=1000)
-    assert s100 == pytest.approx(0.050119, rel=1e-4)
-    assert s1000 == pytest.approx(0.0050119, rel=1e-4)
-    assert s100 / s1000 == pytest.approx(10.0, rel=1e-9)
+def test_gd_best_lr_does_not_depend_on_the_budget_signgd_best_lr_does(numbers):
+    assert numbers["gd_best_100"] == numbers["gd_best_1000"]
+    assert numbers["sign_best_100"] / numbers["sign_best_1000"] == pytest.approx(10.0, rel=1e-9)
 
 
-def test_missing_the_best_lr_is_costly_most_of_all_on_the_small_side():
-    best = ch.best_lr(SignGD, steps=1000)
-    loss = {
-        k: float(ch.sweep_final_loss(SignGD, [lr], steps=1000)[0])
-        for k, lr in (("best", best), ("half", best / 2), ("double", best * 2))
-    }
-    assert loss["best"] == pytest.approx(1.789e-5, rel=1e-3)
-    assert loss["double"] == pytest.approx(1.2218e-4, rel=1e-3)
-    assert loss["half"] == pytest.approx(0.34841, rel=1e-3)
-    assert loss["half"] > 1000 * loss["best"] and loss["double"] > loss["best"]
+def test_missing_the_best_lr_is_costly_most_of_all_on_the_small_side(numbers):
+    best, half, double = (numbers[f"sign_loss_{k}"] for k in ("best", "half", "double"))
+    assert half > 1000 * best and double > best and half > double
 
 
-def test_fewest_steps_to_stay_below_1e_6():
-    gd_steps, gd_lr = ch.fewest_steps(GD)
-    sign_steps, sign_lr = ch.fewest_steps(SignGD)
-    assert (gd_steps, gd_lr) == (88, pytest.approx(0.39811, rel=1e-4))
-    assert (sign_steps, sign_lr) == (5499, pytest.approx(7.943e-4, rel=1e-3))
-    assert sign_steps / gd_steps == pytest.approx(62.49, rel=1e-3)
+def test_signgd_needs_many_times_more_steps_to_stay_below_1e_6(numbers):
+    assert numbers["fewest_ratio"] == numbers["sign_fewest"] / numbers["gd_fewest"]
+    assert numbers["sign_fewest_lr"] < numbers["sign_best_1000"]  # a smaller box takes a smaller lr
 
 
-def test_steps_to_stay_below_counts_from_the_last_excursion():
-    loss = np.array([[5.0], [0.5], [2.0], [0.5], [0.1]])
-    assert ch.steps_to_stay_below(loss, 1.0).tolist() == [3]
-    assert ch.steps_to_stay_below(loss, 0.01).tolist() == [np.inf]
-    assert ch.steps_to_stay_below(loss, 10.0).tolist() == [0]
-
-
-def test_gd_diverges_past_2_over_L_in_the_sweep():
-    assert 2 / ch.RAVINE.L == 0.5
-    final = ch.sweep_final_loss(GD, [0.49, 0.51], steps=1000)
+def test_gd_diverges_past_2_over_L(numbers):
+    assert numbers["two_over_L"] == 2 / ch.RAVINE.L == 0.5
+    final = ch.losses_at(GD, [0.49, 0.51], steps=1000)
     assert final[0] < 1e-10 and final[1] == np.inf
 
 
-def test_sweep_figure_builds():
-    assert len(ch.sweep_figure().axes) == 1
+def test_the_best_lr_is_inside_the_grid(numbers):
+    for name in ("gd_best_100", "sign_best_100", "sign_best_1000", "sign_fewest_lr"):
+        assert ch.SWEEP_LRS[0] < numbers[name] < ch.SWEEP_LRS[-1], name
 
 
-# ----- S3: one bit per coordinate ------------------------------------------------------------------------
+# ----- one bit per coordinate -------------------------------------------------------------------------------------
 
 
-def test_packed_signs_are_32_times_smaller_and_round_trip():
-    sizes = ch.gradient_bytes(1_000_000)
-    assert sizes == {"float32": 4_000_000, "signs": 125_000, "ratio": 32.0, "round_trip": True}
-    assert ch.message_bytes(25e6, 32) / 1e6 == 100.0
-    assert ch.message_bytes(25e6, 1) / 1e6 == 3.125
+def test_packed_signs_are_32_times_smaller_and_round_trip(numbers):
+    assert (numbers["bytes_f32"], numbers["bytes_sign"], numbers["bytes_ratio"]) == (4_000_000, 125_000, 32.0)
+    assert numbers["round_trip"] == "yes"
+    assert (numbers["big_f32_mb"], numbers["big_sign_mb"]) == (100.0, 3.125)
 
 
 def test_unpack_maps_zero_to_plus_one():
@@ -129,33 +123,28 @@ def test_unpack_maps_zero_to_plus_one():
     np.testing.assert_array_equal(ch.unpack_signs(ch.pack_signs(g), 5), [-1, 1, 1, -1, 1])
 
 
-def test_bits_per_step(votes):
-    labels = list(votes)
-    assert [votes[k]["bits"] for k in labels] == [576_000, 18_000, 2_000]
-    assert votes[labels[0]]["bits"] / votes[labels[1]]["bits"] == 32.0
+# ----- majority vote across workers -------------------------------------------------------------------------------
 
 
-def test_majority_vote_against_averaging(votes):
-    gd, vote, one = (votes[k] for k in votes)
-    assert float(gd["loss"][0]) == pytest.approx(195.512, rel=1e-5)
-    assert gd["final"] == pytest.approx(1.922, rel=1e-3)
-    assert vote["final"] == pytest.approx(3.575, rel=1e-3)
-    assert one["final"] == pytest.approx(13.22, rel=1e-3)
-    assert gd["final"] < vote["final"] < one["final"]  # per step: averaging, then the vote, then one worker
-    mbit_gd, mbit_vote = ch.bits_to_reach(gd, 10.0) / 1e6, ch.bits_to_reach(vote, 10.0) / 1e6
-    assert mbit_gd == pytest.approx(57.6, rel=1e-9)
-    assert mbit_vote == pytest.approx(2.214, rel=1e-9)
-    assert mbit_gd / mbit_vote == pytest.approx(26.02, rel=1e-3)  # per bit: the vote
-    assert ch.bits_to_reach(one, 10.0) == np.inf
+def test_the_vote_sends_32_times_fewer_bits(numbers):
+    assert (numbers["bits_gd"], numbers["bits_vote"]) == (576_000, 18_000)  # 2 x 9 workers x 1000 x 32 (or 1) bits
+    assert numbers["bits_ratio"] == 32.0
 
 
-def test_vote_lrs_are_inside_the_grid(votes):
-    for r in votes.values():
+def test_majority_vote_loses_per_step_and_wins_per_bit(numbers):
+    assert numbers["final_gd"] < numbers["final_vote"] < numbers["final_one"]
+    assert numbers["final_one"] > 10.0  # the lone sign worker never gets below the dotted line
+    assert numbers["mbit_gd"] / numbers["mbit_vote"] == numbers["mbit_ratio"] > 10
+    assert numbers["start_loss"] > 10.0
+
+
+def test_each_setup_is_at_an_lr_inside_its_grid():
+    for r in ch.vote_experiment().values():
         assert ch.VOTE_LRS[0] < r["lr"] < ch.VOTE_LRS[-1]
 
 
 def test_workers_vote_is_the_sign_of_the_summed_signs():
-    problem = ch.DiagonalQuadratic(dim=5)
+    problem = DiagonalQuadratic(dim=5)
     x = np.linspace(-1, 1, 5)
     voting = ch.Workers(problem, workers=3, noise=1.0, rule="vote")
     vote, local = voting.stochastic_grad(x, step=4), voting.messages(x, step=4)
@@ -166,33 +155,35 @@ def test_workers_vote_is_the_sign_of_the_summed_signs():
         ch.Workers(problem, rule="median")
 
 
-def test_vote_figure_builds(votes):
-    assert len(ch.vote_figure(votes, tol=10.0).axes) == 2
+# ----- exercises --------------------------------------------------------------------------------------------------
 
 
-# ----- exercises -------------------------------------------------------------------------------------------
+def test_exercise_one_d_cycle(numbers):
+    assert (numbers["ex1_lo"], numbers["ex1_hi"]) == (pytest.approx(-0.05, abs=1e-12), pytest.approx(0.05, abs=1e-12))
+    assert numbers["ex1_loss"] == pytest.approx(2 * 0.05**2, rel=1e-9)
+    assert numbers["ex1_arrival"] == int(np.ceil(1.05 / 0.1))
 
 
-def test_exercise_one_d_cycle():
-    cycle = ch.one_d_cycle(1.05, 0.1, 4.0)
-    assert cycle["arrival"] == 11
-    np.testing.assert_allclose(cycle["points"], [-0.05, 0.05], atol=1e-12)
-    np.testing.assert_allclose(cycle["loss"], [0.005, 0.005], atol=1e-12)
-
-
-def test_exercise_jury():
+def test_exercise_jury(numbers):
     assert ch.majority_correct(0.6, 1) == pytest.approx(0.6)
-    assert ch.majority_correct(0.6, 9) == pytest.approx(0.73343232, rel=1e-8)
-    assert ch.majority_correct(0.6, 27) == pytest.approx(0.85534824, rel=1e-7)
+    assert 0.6 < numbers["jury_9"] < numbers["jury_27"] < 1
 
 
-# ----- the playground -------------------------------------------------------------------------------------
+# ----- figures and the playground ---------------------------------------------------------------------------------
 
 
-def test_playground_key_budget_and_default():
+def test_figures_build():
+    assert len(ch.box_figure().axes) == 2
+    assert len(ch.sweep_figure().axes) == 1
+    assert len(ch.vote_figure().axes) == 2
+
+
+def test_playground_gd_blows_up_past_2_over_L_and_signgd_never_does():
     pg = ch.playground()
-    assert isinstance(pg, Playground) and pg.key == "sign_updates"
-    assert np.prod(pg.grid_shape) * len(pg.optimizers) * (pg.steps + 1) <= 90_000
-    paths, _ = pg.grid()
-    assert np.all(np.isfinite(paths[1]))  # SignGD never diverges on the grid
-    assert "±0.1" in ch.readout(0.1, -4.4, 0.95)
+    paths, _ = pg.grid()  # (optimizer, lr, x0, y0, step, coordinate)
+    lrs = np.array(pg.sliders[0].values)
+    gd_finite = np.isfinite(paths[0]).all(axis=(1, 2, 3, 4))
+    np.testing.assert_array_equal(gd_finite, lrs < 2 / ch.RAVINE.L)
+    assert np.all(np.isfinite(paths[1]))
+    text = ch.readout(0.1, -4.4, 0.95)
+    assert "exactly ±0.1," in text and "at least 44 steps" in text and "2/L = 0.5" in text  # 44 = ceil(4.4 / 0.1)

@@ -1,15 +1,17 @@
 """Chapter "Sign updates": the experiments behind its numbers and its playground.
 
-Sign descent, w_t = w_{t-1} - lr sign(dw_t), is RMSProp with beta = 0 and eps = 0. Here: that identity
-on the ravine, the +-lr steps, the oscillation box near the minimum, the sensitivity to lr, the bytes of
-a gradient against its packed signs, and signSGD with a majority vote across simulated workers
-(Bernstein et al., 2018).
+Sign descent, w_t = w_{t-1} - lr sign(dw_t), is RMSProp with beta = 0 and eps = 0. Claims computed here:
+that identity holds exactly on the ravine, every coordinate moves by exactly +-lr, the late iterates bounce
+in a box of side lr around the minimum, the best lr depends on the budget of steps (GD's does not), the
+signs of a gradient pack 32 times smaller than its float32 values, and signSGD with a majority vote across
+simulated noisy workers beats averaging per bit sent but not per step (Bernstein et al., 2018).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from functools import cached_property
+from functools import cache
+from math import comb
 
 import matplotlib as mpl
 import numpy as np
@@ -17,16 +19,33 @@ import numpy as np
 from optim_core import GD, RMSProp, SignGD, plots, run
 from optim_core.chapters import register
 from optim_core.playground import Playground, Slider
-from optim_core.problems import Quadratic, Wrapped
+from optim_core.problems import RAVINE, DiagonalQuadratic, Wrapped
+from optim_core.theory import gd_stable_lr
+from optim_core.tuning import gap_over_last, steps_to, sweep
 
-RAVINE = Quadratic()  # f = 0.1 w1^2 + 2 w2^2: mu = 0.2, L = 4
 START = np.array([-4.37, 0.93])  # not a whole number of steps of LR away from the minimum
 LR = 0.125  # a power of two: every iterate START + k LR is exact in float64, so |dw| == LR exactly
+LIMIT_STEPS = 60
+SWEEP_LRS = np.geomspace(1e-4, 1.0, 41)
+BUDGETS = (100, 1000)  # steps, for the loss left after a fixed budget
+WORSE_OF_LAST_TWO = gap_over_last(2, "max")  # SignGD ends on a 2-cycle: judge it by the worse phase
+TOL, TOL_STEPS = 1e-6, 8000  # f - f* to stay below for good, and the longest run that may take
+N_GRADIENT, N_MODEL = 1_000_000, 25e6  # coordinates of the packed gradient; parameters of the "network"
+VOTE_LRS = np.geomspace(1e-3, 1.0, 19)
+VOTE_STEPS, VOTE_LAST, VOTE_TOL = 300, 50, 10.0  # steps, steps averaged for the score, the loss to reach
+VOTE_SETUPS = {  # label -> (optimizer class, workers, rule, bits per coordinate)
+    "GD (mean of 9 workers)": (GD, 9, "mean", 32),
+    "SignGD (majority of 9)": (SignGD, 9, "vote", 1),
+    "SignGD (1 worker)": (SignGD, 1, "vote", 1),
+}
+PLAYGROUND_LRS = tuple(np.geomspace(0.01, 1.0, 13))
+PLAYGROUND_X0 = (-4.4, -2.9, -1.4)
+PLAYGROUND_Y0 = (0.35, 0.95, 1.55)
 
-# ----- the limit of RMSProp ------------------------------------------------------------------------
+# ----- the limit of RMSProp, and the box near the minimum ------------------------------------------------
 
 
-def limit_runs(lr: float = LR, steps: int = 60, x0=START) -> dict:
+def limit_runs(lr: float = LR, steps: int = LIMIT_STEPS, x0=START) -> dict:
     """SignGD and RMSProp with beta = 0 (eps = 0 and eps = 1e-8) on the ravine, label -> Trajectory."""
     return {
         "SignGD": run(SignGD(lr), RAVINE, x0, steps),
@@ -45,10 +64,7 @@ def step_sizes(traj) -> np.ndarray:
     return np.unique(np.abs(np.diff(traj.params, axis=0)))
 
 
-# ----- the box near the minimum ---------------------------------------------------------------------
-
-
-def arrival_steps(lr: float = LR, x0=START) -> np.ndarray:
+def arrival_steps(lr: float, x0) -> np.ndarray:
     """Per coordinate, the number of +-lr steps needed to cross the minimum: ceil(|x0| / lr)."""
     return np.ceil(np.abs(np.asarray(x0)) / lr).astype(int)
 
@@ -71,80 +87,35 @@ class Window(Wrapped):
     bounds: tuple
 
 
-def box_figure(lr: float = LR, steps: int = 60, x0=START):
-    """Left: the sawtooth path of SignGD on the ravine. Right: the last iterates in a box of side lr."""
-    traj = limit_runs(lr, steps, x0)["SignGD"]
-    fig, (a, b) = plots.figure(ncols=2, width=4.8, height=3.3)
-    plots.trajectories(RAVINE, {"SignGD": traj}, ax=a)
-    half = 1.4 * lr
-    plots.trajectories(Window(RAVINE, ((-half, half), (-half, half))), {"SignGD": traj.params[-6:]}, ax=b)
-    lo = traj.params[-2:].min(axis=0)
-    with mpl.rc_context(plots.STYLE):
-        b.add_patch(mpl.patches.Rectangle(lo, lr, lr, fill=False, edgecolor="black", linestyle="--", linewidth=1.0))
-        b.set_aspect("equal")
-        b.set_title(f"the last 6 iterates: a box of side α = {lr:g}")
-        a.set_title(f"SignGD, α = {lr:g}, {steps} steps")
-    return fig
-
-
 def one_d_cycle(w0: float, lr: float, curvature: float, steps: int = 100) -> dict:
     """SignGD on f(w) = curvature/2 w^2 in one dimension: the two points it ends up alternating between."""
-    problem = Quadratic(mu=curvature, L=curvature)  # the same curvature along both axes: two copies of 1-D
-    traj = run(SignGD(lr), problem, np.array([w0, w0]), steps)
+    traj = run(SignGD(lr), DiagonalQuadratic(dim=1, mu=curvature, L=curvature), np.array([w0]), steps)
     tail = np.unique(traj.params[-4:, 0])
     return {"points": tail, "loss": 0.5 * curvature * tail**2, "arrival": int(np.ceil(abs(w0) / lr))}
 
 
-# ----- sensitivity to the learning rate ------------------------------------------------------------
-
-SWEEP_LRS = np.geomspace(1e-4, 1.0, 41)
+# ----- sensitivity to the learning rate ------------------------------------------------------------------
 
 
-def sweep_final_loss(opt_cls, lrs=SWEEP_LRS, steps: int = 100, x0=START) -> np.ndarray:
-    """Per lr, the worse of the last two losses (SignGD ends on a 2-cycle; inf where a run diverged)."""
-    traj = run(opt_cls(np.asarray(lrs)[:, None]), RAVINE, x0, steps)
-    return np.nan_to_num(np.max(traj.loss[-2:], axis=0), nan=np.inf)
+@cache
+def budget_sweep(opt_cls, steps: int):
+    """`opt_cls` over SWEEP_LRS on the ravine from START, scored by f - f* after `steps` (worse of last two)."""
+    return sweep(opt_cls, RAVINE, steps, WORSE_OF_LAST_TWO, x0=START, lr=SWEEP_LRS)
 
 
-def best_lr(opt_cls, lrs=SWEEP_LRS, steps: int = 100) -> float:
-    """The lr of the grid with the lowest sweep_final_loss after `steps` steps."""
-    return float(np.asarray(lrs)[np.argmin(sweep_final_loss(opt_cls, lrs, steps))])
+def losses_at(opt_cls, lrs, steps: int) -> np.ndarray:
+    """f - f* after `steps` (worse of the last two) at each of `lrs` (inf where a run diverged)."""
+    return sweep(opt_cls, RAVINE, steps, WORSE_OF_LAST_TWO, x0=START, lr=lrs).scores
 
 
-def steps_to_stay_below(loss: np.ndarray, tol: float) -> np.ndarray:
-    """Per run (last axis), the first step after which the loss stays below tol; inf if it never does."""
-    above = ~(np.nan_to_num(loss, nan=np.inf) < tol)
-    last_above = len(loss) - 1 - np.argmax(above[::-1], axis=0)  # index of the last step at or above tol
-    first_below = np.where(above.any(axis=0), last_above + 1, 0)
-    return np.where(first_below <= len(loss) - 1, first_below, np.inf)
+@cache
+def fewest_steps(opt_cls, tol: float = TOL, steps: int = TOL_STEPS) -> tuple[float, float]:
+    """(steps, lr): the fewest steps after which f - f* stays below tol, over SWEEP_LRS."""
+    s = sweep(opt_cls, RAVINE, steps, steps_to(tol), x0=START, lr=SWEEP_LRS)
+    return s.best_score, s.best["lr"]
 
 
-def fewest_steps(opt_cls, tol: float = 1e-6, lrs=SWEEP_LRS, steps: int = 8000, x0=START) -> tuple[float, float]:
-    """(steps, lr): the smallest number of steps after which f stays below tol, over the lr grid."""
-    traj = run(opt_cls(np.asarray(lrs)[:, None]), RAVINE, x0, steps)
-    needed = steps_to_stay_below(traj.loss, tol)
-    i = int(np.argmin(needed))
-    return float(needed[i]), float(np.asarray(lrs)[i])
-
-
-def sweep_figure(budgets=(100, 1000), lrs=SWEEP_LRS):
-    """The loss left after a fixed budget of steps against lr, for GD and SignGD, two budgets."""
-    fig, ax = plots.figure(width=6.4, height=3.6)
-    with mpl.rc_context(plots.STYLE):
-        for label, opt_cls in (("GD", GD), ("SignGD", SignGD)):
-            for budget, style in zip(budgets, ("-", "--"), strict=True):
-                values = plots.loss_gap(sweep_final_loss(opt_cls, lrs, budget), RAVINE.f_min)
-                values = np.where(np.isfinite(values), values, np.nan)
-                ax.loglog(lrs, values, style, color=plots.color_of(label), label=f"{label}, {budget} steps")
-        ax.axvline(2 / RAVINE.L, color="#4d4d4d", linewidth=0.8, linestyle=":")
-        ax.text(2 / RAVINE.L * 0.92, 1e-12, "GD diverges →", ha="right", fontsize=8, color="#4d4d4d")
-        ax.set(xlabel="learning rate α", ylabel=r"$f - f^\star$ after the budget (worse of last two)")
-        ax.set_ylim(1e-18, 1e2)
-        ax.legend(loc="lower left", ncols=2)
-    return fig
-
-
-# ----- one bit per coordinate --------------------------------------------------------------------------
+# ----- one bit per coordinate, and the majority vote ---------------------------------------------------------
 
 
 def pack_signs(g: np.ndarray) -> np.ndarray:
@@ -157,7 +128,7 @@ def unpack_signs(packed: np.ndarray, n: int) -> np.ndarray:
     return np.unpackbits(packed, count=n).astype(np.float64) * 2.0 - 1.0
 
 
-def gradient_bytes(n: int = 1_000_000, seed: int = 0) -> dict:
+def gradient_bytes(n: int, seed: int = 0) -> dict:
     """Bytes of a seeded float32 gradient of n coordinates and of its packed signs, and a round trip check."""
     g = np.random.default_rng(seed).normal(size=n).astype(np.float32)
     packed = pack_signs(g)
@@ -174,45 +145,10 @@ def message_bytes(n: float, bits: int) -> float:
     return n * bits / 8
 
 
-# ----- majority vote across workers ------------------------------------------------------------------
-
-
 def majority_correct(p: float, workers: int) -> float:
     """Probability that the majority of an odd number of independent signs, each right with probability p, is right."""
-    from math import comb
-
     need = workers // 2 + 1
     return float(sum(comb(workers, k) * p**k * (1 - p) ** (workers - k) for k in range(need, workers + 1)))
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class DiagonalQuadratic:
-    """f(w) = 1/2 sum_i h_i w_i^2 in `dim` coordinates, curvatures h log-spaced from mu to L, start at all ones."""
-
-    dim: int = 1000
-    mu: float = 0.1
-    L: float = 1.0
-    name = "diagonal quadratic"
-    f_min = 0.0
-
-    @cached_property
-    def h(self) -> np.ndarray:
-        return np.geomspace(self.mu, self.L, self.dim)
-
-    @property
-    def x0(self) -> np.ndarray:
-        return np.ones(self.dim)
-
-    @property
-    def minimum(self) -> np.ndarray:
-        return np.zeros(self.dim)
-
-    def f(self, w):
-        w = np.asarray(w, dtype=np.float64)
-        return 0.5 * np.sum(self.h * w * w, axis=-1)
-
-    def grad(self, w):
-        return self.h * np.asarray(w, dtype=np.float64)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -251,28 +187,17 @@ def bits_per_step(dim: int, workers: int, bits: int) -> int:
     return 2 * workers * dim * bits
 
 
-VOTE_LRS = np.geomspace(1e-3, 1.0, 19)
-VOTE_SETUPS = {  # label -> (optimizer class, workers, rule, bits per coordinate)
-    "GD (mean of 9 workers)": (GD, 9, "mean", 32),
-    "SignGD (majority of 9)": (SignGD, 9, "vote", 1),
-    "SignGD (1 worker)": (SignGD, 1, "vote", 1),
-}
-
-
-def vote_experiment(steps: int = 300, noise: float = 1.0, dim: int = 1000, lrs=VOTE_LRS, seed: int = 0) -> dict:
-    """label -> {lr, loss, bits}: each setup at its best lr of the grid (lowest mean loss over the last 50 steps)."""
-    problem = DiagonalQuadratic(dim)
+@cache
+def vote_experiment(steps: int = VOTE_STEPS, noise: float = 1.0, dim: int = 1000, seed: int = 0) -> dict:
+    """label -> {lr, loss, final, bits}: each setup at the lr of VOTE_LRS with the lowest mean loss over its
+    last VOTE_LAST steps."""
     out = {}
     for label, (opt_cls, workers, rule, bits) in VOTE_SETUPS.items():
-        traj = run(opt_cls(np.asarray(lrs)[:, None]), Workers(problem, workers, noise, rule, seed), steps=steps)
-        score = np.nan_to_num(traj.loss[-50:].mean(axis=0), nan=np.inf)
-        i = int(np.argmin(score))
-        out[label] = {
-            "lr": float(lrs[i]),
-            "loss": traj.loss[:, i],
-            "final": float(score[i]),
-            "bits": bits_per_step(dim, workers, bits),
-        }
+        problem = Workers(DiagonalQuadratic(dim), workers, noise, rule, seed)
+        s = sweep(opt_cls, problem, steps, gap_over_last(VOTE_LAST, "mean"), lr=VOTE_LRS)
+        i = s.best_index
+        out[label] = {"lr": s.best["lr"], "loss": s.trajectory.loss[:, i[0]], "final": s.best_score}
+        out[label]["bits"] = bits_per_step(dim, workers, bits)
     return out
 
 
@@ -282,38 +207,138 @@ def bits_to_reach(result: dict, tol: float) -> float:
     return float(below[0] * result["bits"]) if below.size else np.inf
 
 
-def vote_figure(results: dict, tol: float | None = None):
+# ----- figures -----------------------------------------------------------------------------------------------
+
+
+def box_figure(lr: float = LR, steps: int = LIMIT_STEPS, x0=START):
+    """Left: the sawtooth path of SignGD on the ravine. Right: the last iterates in a box of side lr."""
+    traj = limit_runs(lr, steps, x0)["SignGD"]
+    fig, (a, b) = plots.figure(ncols=2, width=4.8, height=3.3)
+    plots.trajectories(RAVINE, {"SignGD": traj}, ax=a)
+    half = 1.4 * lr
+    plots.trajectories(Window(RAVINE, ((-half, half), (-half, half))), {"SignGD": traj.params[-6:]}, ax=b)
+    lo = traj.params[-2:].min(axis=0)
+    with mpl.rc_context(plots.STYLE):
+        b.add_patch(mpl.patches.Rectangle(lo, lr, lr, fill=False, edgecolor="black", linestyle="--", linewidth=1.0))
+        b.set_aspect("equal")
+        b.set_title(f"the last 6 iterates: a box of side α = {lr:g}")
+        a.set_title(f"SignGD, α = {lr:g}, {steps} steps")
+    return fig
+
+
+def sweep_figure(budgets=BUDGETS):
+    """The loss left after a fixed budget of steps against lr, for GD and SignGD, two budgets."""
+    fig, ax = plots.figure(width=6.4, height=3.6)
+    with mpl.rc_context(plots.STYLE):
+        for label, opt_cls in (("GD", GD), ("SignGD", SignGD)):
+            for budget, style in zip(budgets, ("-", "--"), strict=True):
+                values = plots.loss_gap(budget_sweep(opt_cls, budget).scores, RAVINE.f_min)
+                values = np.where(np.isfinite(values), values, np.nan)
+                ax.loglog(SWEEP_LRS, values, style, color=plots.color_of(label), label=f"{label}, {budget} steps")
+        edge = float(gd_stable_lr(RAVINE.L))
+        ax.axvline(edge, color="#4d4d4d", linewidth=0.8, linestyle=":")
+        ax.text(edge * 0.92, 1e-12, "GD diverges →", ha="right", fontsize=8, color="#4d4d4d")
+        ax.set(xlabel="learning rate α", ylabel=r"$f - f^\star$ after the budget (worse of last two)")
+        ax.set_ylim(1e-18, 1e2)
+        ax.legend(loc="lower left", ncols=2)
+    return fig
+
+
+def vote_figure(tol: float = VOTE_TOL):
     """Loss against the step (left) and against the megabits sent so far (right), per setup."""
     fig, (a, b) = plots.figure(ncols=2, width=4.8, height=3.4, sharey=True)
     with mpl.rc_context(plots.STYLE):
-        for i, (label, r) in enumerate(results.items()):
+        for i, (label, r) in enumerate(vote_experiment().items()):
             style = {"color": plots.color_of(label, i), "linestyle": "--" if "1 worker" in label else "-"}
             steps = np.arange(len(r["loss"]))
             a.semilogy(steps, r["loss"], label=f"{label}, α = {r['lr']:.2g}", **style)
             b.loglog(np.maximum(steps, 1) * r["bits"] / 1e6, r["loss"], **style)
         for ax in (a, b):
-            if tol is not None:
-                ax.axhline(tol, color="black", linewidth=0.8, linestyle=":")
+            ax.axhline(tol, color="black", linewidth=0.8, linestyle=":")
         a.set(xlabel="step $t$", ylabel=r"$f(w_t) - f^\star$")
         b.set(xlabel="megabits sent (all workers, both directions)")
         a.legend(loc="upper right")
     return fig
 
 
-# ----- the playground --------------------------------------------------------------------------------
+# ----- the numbers the prose quotes ---------------------------------------------------------------------------
 
-PLAYGROUND_LRS = tuple(np.geomspace(0.01, 1.0, 13))
-PLAYGROUND_X0 = (-4.4, -2.9, -1.4)
-PLAYGROUND_Y0 = (0.35, 0.95, 1.55)
+
+def numbers() -> dict:
+    runs = limit_runs()
+    sign = runs["SignGD"]
+    sizes = step_sizes(sign)
+    box = late_box(sign)
+    arrival = arrival_steps(LR, START)
+    gd_steps, gd_lr = fewest_steps(GD)
+    sign_steps, sign_lr = fewest_steps(SignGD)
+    best = budget_sweep(SignGD, 1000).best["lr"]
+    around = losses_at(SignGD, [best, best / 2, best * 2], 1000)
+    packed = gradient_bytes(N_GRADIENT)
+    gd, vote, one = vote_experiment().values()
+    cycle = one_d_cycle(1.05, 0.1, 4.0)
+    return {
+        "exact_gap": max_gap(sign, runs["RMSProp (β=0, ε=0)"]),
+        "eps_gap": max_gap(sign, runs["RMSProp (β=0, ε=1e-8)"]),
+        "n_sizes": len(sizes),
+        "the_size": float(sizes[0]),
+        "n_steps": len(sign.loss) - 1,
+        "arrive_1": int(arrival[0]),
+        "arrive_2": int(arrival[1]),
+        "amp_1": float(box["amplitude"][0]),
+        "amp_2": float(box["amplitude"][1]),
+        "n_points": len(box["points"]),
+        "pt_a": str(tuple(round(float(x), 3) for x in box["points"][0])),
+        "pt_b": str(tuple(round(float(x), 3) for x in box["points"][1])),
+        "box_loss_lo": box["loss_range"][0],
+        "box_loss_hi": box["loss_range"][1],
+        "box_dist": box["max_distance"],
+        "two_over_L": float(gd_stable_lr(RAVINE.L)),
+        **{f"gd_best_{n}": budget_sweep(GD, n).best["lr"] for n in BUDGETS},
+        **{f"sign_best_{n}": budget_sweep(SignGD, n).best["lr"] for n in BUDGETS},
+        "gd_fewest": int(gd_steps),
+        "gd_fewest_lr": gd_lr,
+        "sign_fewest": int(sign_steps),
+        "sign_fewest_lr": sign_lr,
+        "fewest_ratio": sign_steps / gd_steps,
+        "sign_loss_best": float(around[0]),
+        "sign_loss_half": float(around[1]),
+        "sign_loss_double": float(around[2]),
+        "bytes_f32": packed["float32"],
+        "bytes_sign": packed["signs"],
+        "bytes_ratio": packed["ratio"],
+        "round_trip": "yes" if packed["round_trip"] else "no",
+        "big_f32_mb": message_bytes(N_MODEL, 32) / 1e6,
+        "big_sign_mb": message_bytes(N_MODEL, 1) / 1e6,
+        "bits_gd": gd["bits"],
+        "bits_vote": vote["bits"],
+        "bits_ratio": gd["bits"] / vote["bits"],
+        "final_gd": gd["final"],
+        "final_vote": vote["final"],
+        "final_one": one["final"],
+        "start_loss": float(gd["loss"][0]),
+        "mbit_gd": bits_to_reach(gd, VOTE_TOL) / 1e6,
+        "mbit_vote": bits_to_reach(vote, VOTE_TOL) / 1e6,
+        "mbit_ratio": bits_to_reach(gd, VOTE_TOL) / bits_to_reach(vote, VOTE_TOL),
+        "ex1_arrival": cycle["arrival"],
+        "ex1_lo": float(cycle["points"][0]),
+        "ex1_hi": float(cycle["points"][1]),
+        "ex1_loss": float(cycle["loss"][0]),
+        "jury_9": majority_correct(0.6, 9),
+        "jury_27": majority_correct(0.6, 27),
+    }
+
+
+# ----- the playground --------------------------------------------------------------------------------------------
 
 
 def readout(lr, x0, y0) -> str:
     """What a SignGD step is at this lr, and how many such steps the trip to the minimum takes at least."""
-    needed = np.ceil(np.abs(np.array([x0, y0])) / lr).astype(int)
+    needed = arrival_steps(lr, [x0, y0])
     return (
         f"α = {lr:.3g}: every SignGD step moves each coordinate by exactly ±{lr:.3g}, so reaching the minimum "
         f"takes at least {needed.max()} steps and then it bounces in a box of side {lr:.3g}; "
-        f"GD is stable only for α < 2/L = {2 / RAVINE.L:g}"
+        f"GD is stable only for α < 2/L = {float(gd_stable_lr(RAVINE.L)):g}"
     )
 
 
