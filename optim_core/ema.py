@@ -49,3 +49,11 @@ def ema_weights(beta, t: int) -> np.ndarray:
 def effective_memory(beta) -> np.ndarray:
     """The rough number of recent steps an EMA remembers, 1 / (1 - beta)."""
     return 1.0 / (1.0 - unit_interval("beta", beta))
+
+
+def ema_gain(beta, theta) -> np.ndarray:
+    """The long-run amplitude of the EMA of cos(theta t), an input that turns by theta radians per step:
+    (1 - beta) / |1 - beta e^(-i theta)|. It is 1 for a constant input (theta = 0) and falls to
+    (1 - beta) / (1 + beta) for one that flips sign every step (theta = pi)."""
+    beta = np.asarray(beta, dtype=np.float64)
+    return (1.0 - beta) / np.abs(1.0 - beta * np.exp(-1j * np.asarray(theta, dtype=np.float64)))
