@@ -1,425 +1,52 @@
 """Chapter "When Adam fails, and how it was fixed": the experiments behind its numbers, and its playground.
 
-Three repairs to Adam, each with the computation that motivates it:
-
 - AMSGrad (Reddi, Kale & Kumar, 2018). On the online problem f_t(x) = C x when t mod 3 == 1 and -x
-  otherwise, over x in [-1, 1], with beta1 = 0 and beta2 = 1 / (1 + C^2), Adam's moving average v_t
-  forgets the rare large gradient C within a step or two, so the two small gradients -1 take large
-  steps and Adam drifts to x = +1, the worst point; AMSGrad divides by the running maximum of v_t and
-  reaches the optimum x = -1, as does online gradient descent. The paper's Adam has no bias
-  correction and no eps, and steps with alpha_t = alpha / sqrt(t); so do the runs here.
-- AdamW (Loshchilov & Hutter, 2019): an L2 term added to the gradient is divided by sqrt(v_hat) like
-  the rest of the gradient, so weights with a large gradient history are decayed less; decoupled
-  decay shrinks every weight at the same rate. Compared on the digits MLP, each tuned on a small grid.
+  otherwise, over x in [-1, 1], with beta1 = 0 and beta2 = 1 / (1 + C^2), Adam's v_t forgets the rare
+  large gradient C within a step or two, so the two small gradients -1 take large steps and Adam drifts
+  to x = +1, the worst point; AMSGrad (dividing by the running maximum of v_t) and online gradient
+  descent reach the optimum x = -1. As in the paper: no bias correction, no eps, alpha_t = alpha / sqrt(t).
+- AdamW (Loshchilov & Hutter, 2019): an L2 term added to the gradient is divided by sqrt(v_hat) like the
+  rest of it, so weights with a large gradient history are decayed less; decoupled decay shrinks every
+  weight at the same rate. On the digits MLP, one `tuning.sweep` over (decay, lr) per method.
 - Lion (Chen et al., 2023): the sign of an interpolated momentum, one state array.
 
-The digits runs are cached (functools.lru_cache) so the notebook and the tests share them, and run with
+The digits sweeps are cached (functools.cache), so the notebook and the tests share them, and run with
 single-threaded BLAS (small matrices: threads cost more than they save).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import itertools
-from typing import NamedTuple
 
 import matplotlib as mpl
 import numpy as np
 
 from optim_core import GD, Adam, AdamW, Lion, SignGD, plots, run
-from optim_core.base import state_arrays
+from optim_core.base import state_count
 from optim_core.chapters import register
-from optim_core.models import MLP, digits_split, single_threaded
+from optim_core.ema import effective_memory
+from optim_core.models import digits_mlp, digits_split, single_threaded
+from optim_core.online import WalledOnline, average_regret, projected_run, rare_slopes
 from optim_core.playground import Playground, Slider
-from optim_core.problems import Quadratic, Rosenbrock, Wrapped
+from optim_core.problems import RAVINE, SURFACES, WithL2
+from optim_core.schedules import inverse_sqrt
+from optim_core.tuning import Sweep, gap_at, loss_on, sweep
 
 C = 3.0  # the rare large gradient of the counterexample
 PERIOD = 3  # it comes once every PERIOD steps; the other steps have gradient -1
+BETA2 = 1.0 / (1.0 + C * C)  # the paper's beta2 = 1 / (1 + C^2) = 0.1
 ALPHA = 0.5  # alpha_t = ALPHA / sqrt(t); the paper's proof needs alpha < sqrt(1 - beta2) = 0.95
 STEPS = 3000  # rounds of the online game
 X1 = 1.0  # the paper's start point
-
-
-def paper_beta2(c: float = C) -> float:
-    """The counterexample's beta2 = 1 / (1 + C^2) (0.1 for C = 3)."""
-    return 1.0 / (1.0 + c * c)
-
-
-def inverse_sqrt(alpha):
-    """The step-size schedule alpha_t = alpha / sqrt(t) of the paper (alpha may be an array)."""
-    return lambda step: alpha / np.sqrt(step)
-
-
-# ----- the online problem and its projected runs ---------------------------------------------------------
-
-
-def online_gradient(t, c: float = C, period: int = PERIOD):
-    """g_t, the slope of f_t(x) = g_t x: c when t mod period == 1, else -1 (t counts from 1; may be an array)."""
-    return np.where(np.asarray(t) % period == 1 % period, c, -1.0)
-
-
-def online_gradients(steps: int = STEPS, c: float = C, period: int = PERIOD) -> np.ndarray:
-    """g_1 .. g_steps."""
-    return online_gradient(np.arange(1, steps + 1), c, period)
-
-
-def projected_run(opt, grads, x1: float = X1, low: float = -1.0, high: float = 1.0) -> np.ndarray:
-    """x_1 .. x_{T+1} (shape (T + 1, *batch)): an optimizer step on each g_t, then clipping to [low, high]."""
-    x = np.array(np.broadcast_to(np.asarray([x1], dtype=np.float64), opt.batch_shape((1,))))
-    state, xs = opt.init(x), [x[..., 0]]
-    for g in grads:
-        x, state = opt.update(x, np.full_like(x, g), state)
-        x = np.clip(x, low, high)
-        xs.append(x[..., 0])
-    return np.array(xs)
-
-
-def paper_optimizers(c: float = C, alpha: float = ALPHA, beta1=0.0, beta2=None) -> dict:
-    """label -> optimizer in the paper's setting: beta1 = 0, beta2 = 1/(1+C^2), no bias correction, no eps."""
-    beta2 = paper_beta2(c) if beta2 is None else beta2
-    lr = inverse_sqrt(alpha)
-    common = {"beta1": beta1, "beta2": beta2, "eps": 0.0, "bias_correction": False}
-    return {"Adam": Adam(lr, **common), "AMSGrad": Adam(lr, amsgrad=True, **common), "GD": GD(lr)}
-
-
-@functools.cache
-def counterexample(steps: int = STEPS, c: float = C, x1: float = X1) -> dict:
-    """label -> x_1 .. x_{T+1} for Adam, AMSGrad and online gradient descent on the paper's problem."""
-    grads = online_gradients(steps, c)
-    return {label: projected_run(opt, grads, x1) for label, opt in paper_optimizers(c).items()}
-
-
-def cycle_mean(xs: np.ndarray, period: int = PERIOD) -> np.ndarray:
-    """The mean position over the last full cycle (the position within a cycle wobbles with its gradients)."""
-    return xs[-period:].mean(axis=0)
-
-
-def final_positions(steps: int = STEPS, x1: float = X1) -> dict:
-    """label -> mean x over the last cycle of the counterexample runs."""
-    return {label: float(cycle_mean(xs)) for label, xs in counterexample(steps, x1=x1).items()}
-
-
-def average_regret(xs: np.ndarray, grads: np.ndarray) -> np.ndarray:
-    """R_t / t for t = 1..T: the loss sum of the points played minus that of the best fixed x in [-1, 1], per round."""
-    played = np.cumsum(grads * xs[: len(grads)])
-    best_fixed = -np.abs(np.cumsum(grads))  # min over |x| <= 1 of x * sum(g)
-    return (played - best_fixed) / np.arange(1, len(grads) + 1)
-
-
-def final_regrets(steps: int = STEPS) -> dict:
-    """label -> average regret R_T / T after the last round."""
-    grads = online_gradients(steps)
-    return {label: float(average_regret(xs, grads)[-1]) for label, xs in counterexample(steps).items()}
-
-
-def limit_regret(c: float = C) -> float:
-    """The average regret of sitting at x = +1 forever: f(+1) - f(-1) of the average loss, 2 (C - 2) / 3."""
-    return 2.0 * (c - 2.0) / 3.0
-
-
-def first_arrival(xs: np.ndarray, level: float = 0.99) -> int:
-    """The first round t at which x_t >= level (x_1 is round 1)."""
-    return int(np.argmax(xs >= level)) + 1
-
-
-def from_optimum(steps: int = STEPS) -> dict:
-    """Adam started at the optimum x_1 = -1: the round at which it first reaches x >= 0.99 and its final mean x."""
-    xs = counterexample(steps, x1=-1.0)["Adam"]
-    return {"arrival": first_arrival(xs), "final": float(cycle_mean(xs))}
-
-
-def first_steps(n: int = 3) -> np.ndarray:
-    """w_1 .. w_{n+1} of the paper's Adam, for the hand computation."""
-    return projected_run(paper_optimizers()["Adam"], online_gradients(n))
-
-
-def hand_cycle() -> dict:
-    """The first cycle of the paper's Adam by hand: v_1, v_2, v_3 and the moves -alpha_t dw_t / sqrt(v_t)
-    (before the projection)."""
-    grads, beta2 = online_gradients(PERIOD), paper_beta2()
-    v, vs, moves = 0.0, [], []
-    for t, g in enumerate(grads, start=1):
-        v = beta2 * v + (1 - beta2) * g * g
-        vs.append(v)
-        moves.append(-ALPHA / np.sqrt(t) * g / np.sqrt(v))
-    return {"v": np.array(vs), "moves": np.array(moves)}
-
-
-def proof_alpha_bound(c: float = C) -> float:
-    """The paper's proof takes alpha < sqrt(1 - beta2)."""
-    return float(np.sqrt(1.0 - paper_beta2(c)))
-
-
-def counterexample_figure(steps: int = STEPS):
-    """Left: x_t of the three methods (log t). Right: their average regret R_t / t."""
-    runs, grads = counterexample(steps), online_gradients(steps)
-    fig, (ax_x, ax_r) = plots.figure(ncols=2, width=4.6, height=3.4)
-    t = np.arange(1, steps + 2)
-    with mpl.rc_context(plots.STYLE):
-        for label, xs in runs.items():
-            ax_x.plot(t, xs, color=plots.color_of(label), label=label, linewidth=1.2)
-            ax_r.loglog(t[:-1], np.maximum(average_regret(xs, grads), 1e-6), color=plots.color_of(label), label=label)
-        ax_x.set(xscale="log", xlabel="round $t$", ylabel="$w_t$", ylim=(-1.1, 1.1), title="where each method plays")
-        ax_x.axhline(-1.0, color="gold", linewidth=2.5, alpha=0.6, zorder=0, label="optimum $w=-1$")
-        ax_r.axhline(limit_regret(), color="#999999", linestyle="--", linewidth=1, label="$2(C-2)/3$")
-        ax_r.set(xlabel="round $t$", ylabel="average regret $R_t / t$", title="regret per round")
-        ax_x.legend(loc="upper right", bbox_to_anchor=(1.0, 0.9))
-        ax_r.legend(loc="lower left")
-    return fig
-
-
-# ----- why: one cycle in the steady state --------------------------------------------------------------
-
-
-def steady_v(c: float = C, beta2: float | None = None, period: int = PERIOD, cycles: int = 500) -> np.ndarray:
-    """Adam's v_t at the steps of one cycle once it has settled (no bias correction): v_1 (after C) .. v_period."""
-    beta2 = paper_beta2(c) if beta2 is None else beta2
-    grads = online_gradients(period, c, period)
-    v = 0.0
-    for _ in range(cycles):
-        out = []
-        for g in grads:
-            v = beta2 * v + (1 - beta2) * g * g
-            out.append(v)
-    return np.array(out)
-
-
-def steady_cycle(c: float = C, beta2: float | None = None) -> dict:
-    """label -> the moves -g_t / sqrt(denominator) of one settled cycle, in units of alpha_t (beta1 = 0).
-
-    Adam divides by sqrt(v_t); AMSGrad by the square root of the largest v seen (v after the C step);
-    gradient descent by 1. A positive sum means the method drifts toward x = +1."""
-    grads = online_gradients(PERIOD, c)
-    v = steady_v(c, beta2)
-    return {"Adam": -grads / np.sqrt(v), "AMSGrad": -grads / np.sqrt(v.max()), "GD": -grads}
-
-
-def drift(beta2: float, c: float = C) -> float:
-    """Adam's (beta1 = 0) net move over one settled cycle, in units of alpha_t: > 0 drifts to +1, < 0 to -1."""
-    return float(steady_cycle(c, beta2)["Adam"].sum())
-
-
-def flip_beta2(c: float = C, tol: float = 1e-10) -> float:
-    """The beta2 at which Adam's (beta1 = 0) settled drift changes sign, by bisection."""
-    low, high = 1e-9, 1 - 1e-9  # drift(0) = +1 (sign descent), drift(1) < 0 (a constant denominator)
-    while high - low > tol:
-        mid = 0.5 * (low + high)
-        low, high = (mid, high) if drift(mid, c) > 0 else (low, mid)
-    return 0.5 * (low + high)
-
-
-# ----- which betas fail: a batched sweep ----------------------------------------------------------------
+LIMIT_REGRET = 2.0 * (C - 2.0) / 3.0  # the average regret of sitting at x = +1 forever
+GRADS = rare_slopes(STEPS, C, PERIOD)  # g_1 .. g_T: C, -1, -1, C, ...
 
 MAP_BETA1 = tuple(np.round(np.arange(0.0, 0.91, 0.1), 2))
 MAP_BETA2 = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99, 0.999)
 
-
-@functools.cache
-def failure_map(amsgrad: bool = False, steps: int = STEPS) -> np.ndarray:
-    """Mean x over the last cycle for every (beta1, beta2) of the map, shape (len(MAP_BETA1), len(MAP_BETA2)):
-    one batched projected run of Adam (or AMSGrad) in the paper's setting otherwise."""
-    beta1 = np.array(MAP_BETA1)[:, None, None]
-    beta2 = np.array(MAP_BETA2)[None, :, None]
-    opt = Adam(inverse_sqrt(ALPHA), beta1=beta1, beta2=beta2, eps=0.0, bias_correction=False, amsgrad=amsgrad)
-    return cycle_mean(projected_run(opt, online_gradients(steps)))
-
-
-def failing_region() -> dict:
-    """The largest beta1 and the largest beta2 among the map's settings where Adam ends at w > 0."""
-    rows, cols = np.nonzero(failure_map() > 0)
-    return {
-        "beta1": float(max(MAP_BETA1[r] for r in rows)),
-        "beta2": float(max(MAP_BETA2[c] for c in cols)),
-        "count": int(rows.size),
-        "cells": int(failure_map().size),
-    }
-
-
-def default_betas(steps: int = STEPS) -> dict:
-    """label -> mean final x of Adam and AMSGrad with betas (0.9, 0.999), the rest as in the paper."""
-    grads = online_gradients(steps)
-    opts = paper_optimizers(beta1=0.9, beta2=0.999)
-    return {label: float(cycle_mean(projected_run(opts[label], grads))) for label in ("Adam", "AMSGrad")}
-
-
-def failure_map_figure():
-    """Final x of Adam and of AMSGrad over beta1 x beta2: red = the worst point +1, blue = the optimum -1."""
-    fig, axes = plots.figure(ncols=2, width=4.4, height=3.6, sharey=True)
-    with mpl.rc_context(plots.STYLE):
-        for ax, amsgrad in zip(axes, (False, True), strict=True):
-            image = ax.imshow(failure_map(amsgrad), origin="lower", cmap="coolwarm", vmin=-1, vmax=1, aspect="auto")
-            ax.set_xticks(range(len(MAP_BETA2)), [f"{b:g}" for b in MAP_BETA2], rotation=60)
-            ax.set_yticks(range(len(MAP_BETA1)), [f"{b:g}" for b in MAP_BETA1])
-            ax.set(xlabel=r"$\beta_2$", title="AMSGrad" if amsgrad else "Adam")
-            marks = (
-                ((MAP_BETA2.index(0.1), 0), "s", "paper", 12, "left"),
-                ((len(MAP_BETA2) - 1, len(MAP_BETA1) - 1), "o", "defaults", -12, "right"),
-            )
-            for (col, row), mark, text, dx, ha in marks:
-                ax.plot(col, row, marker=mark, markersize=11, markerfacecolor="none", markeredgecolor="black")
-                ax.annotate(
-                    text,
-                    (col, row),
-                    xytext=(dx, 0),
-                    textcoords="offset points",
-                    ha=ha,
-                    va="center",
-                    fontsize=9,
-                    fontweight="bold",
-                )
-        axes[0].set_ylabel(r"$\beta_1$")
-        fig.colorbar(image, ax=axes, label="final $w$ (optimum: $-1$)", shrink=0.85)
-    return fig
-
-
-# ----- the playground: a smooth version without the box -------------------------------------------------
-
-
-class WalledOnline:
-    """The counterexample with the box [-1, 1] replaced by a smooth wall: f_t(x) = g_t x + x^4 / 12.
-
-    The average loss (C - 2)/3 x + x^4/12 = x/3 + x^4/12 (C = 3) has its minimum at x = -1 with
-    f* = -1/4, so `run` needs no projection. The gradient of round t is g_t + x^3 / 3."""
-
-    name = "walled online problem"
-    x0 = np.array([X1])
-    minimum = np.array([-1.0])
-    f_min = -0.25
-
-    def f(self, x):
-        x = np.asarray(x, dtype=np.float64)[..., 0]
-        return (C - 2.0) / 3.0 * x + x**4 / 12.0
-
-    def grad(self, x):
-        x = np.asarray(x, dtype=np.float64)
-        return (C - 2.0) / 3.0 + x**3 / 3.0
-
-    def stochastic_grad(self, x, step):
-        x = np.asarray(x, dtype=np.float64)
-        return online_gradient(step) + x**3 / 3.0
-
-
-PG_STEPS = 300
-PG_ALPHA = (0.1, 0.2, 0.3, 0.5, 1.0)
-PG_BETA1 = (0.0, 0.5, 0.9)
-PG_BETA2 = (0.1, 0.3, 0.6, 0.9, 0.99, 0.999)
-
-
-def _pg_optimizers() -> dict:
-    def adam(alpha, beta1, beta2, amsgrad=False):
-        return Adam(inverse_sqrt(alpha), beta1=beta1, beta2=beta2, amsgrad=amsgrad)
-
-    return {
-        "Adam": lambda alpha, beta1, beta2: adam(alpha, beta1, beta2),
-        "AMSGrad": lambda alpha, beta1, beta2: adam(alpha, beta1, beta2, amsgrad=True),
-        "GD": lambda alpha: GD(inverse_sqrt(alpha)),
-    }
-
-
-@functools.cache
-def _pg_final_x() -> dict:
-    """label -> final x over the playground's whole slider grid, shape (alpha, beta1, beta2): one run each."""
-    alpha, beta1, beta2 = (g[..., None] for g in np.meshgrid(PG_ALPHA, PG_BETA1, PG_BETA2, indexing="ij"))
-    make = _pg_optimizers()
-    opts = {
-        "Adam": make["Adam"](alpha, beta1, beta2),
-        "AMSGrad": make["AMSGrad"](alpha, beta1, beta2),
-        "GD": make["GD"](alpha + 0 * beta1 * beta2),
-    }
-    return {label: run(opt, WalledOnline(), steps=PG_STEPS).params[-1, ..., 0] for label, opt in opts.items()}
-
-
-def _pg_readout(alpha, beta1, beta2) -> str:
-    index = tuple(
-        int(np.argmin(np.abs(np.array(grid) - v)))
-        for grid, v in zip((PG_ALPHA, PG_BETA1, PG_BETA2), (alpha, beta1, beta2), strict=True)
-    )
-    finals = ", ".join(f"{label} {x[index]:+.2f}" for label, x in _pg_final_x().items())
-    return f"w after {PG_STEPS} rounds: {finals} (optimum -1)"
-
-
-@register("when_adam_fails")
-def playground() -> Playground:
-    """Adam, AMSGrad and online GD on the walled counterexample, with sliders for alpha, beta1 and beta2."""
-    return Playground(
-        "when_adam_fails",
-        WalledOnline(),
-        _pg_optimizers(),
-        [
-            Slider("alpha", PG_ALPHA, 0.5, label="α (step α/√t)"),
-            Slider("beta1", PG_BETA1, 0.0, label="β1"),
-            Slider("beta2", PG_BETA2, 0.1, label="β2"),
-        ],
-        steps=PG_STEPS,
-        readout=_pg_readout,
-        caption="The counterexample with its box replaced by the wall w⁴/12 (optimum still w = −1), "
-        "step α/√t; Adam and AMSGrad as optim_core runs them by default (bias-corrected, ε = 1e-8).",
-    )
-
-
-# ----- Lion on the 2-D surfaces --------------------------------------------------------------------------
-
-SURFACES = {"ravine": (Quadratic(), 100), "Rosenbrock": (Rosenbrock(), 1000)}  # problem, steps
+TOY = {"ravine": (RAVINE, 100), "Rosenbrock": (SURFACES["rosenbrock"], 1000)}  # problem, steps
 TOY_LRS = np.geomspace(1e-4, 1.0, 33)  # eight values per decade
-TOY_OPTIMIZERS = {"Adam": lambda lr: Adam(lr), "Lion": lambda lr: Lion(lr)}
-
-
-def lion_moves(lr: float = 0.1, steps: int = 50) -> np.ndarray:
-    """|w_t - w_{t-1}| of every coordinate over a Lion run on the ravine (no decay): shape (steps, 2)."""
-    problem = SURFACES["ravine"][0]
-    return np.abs(np.diff(run(Lion(lr), problem, steps=steps).params, axis=0))
-
-
-def lion_sign_gap(lr: float = 0.1, steps: int = 30) -> float:
-    """Largest |difference| between Lion with beta1 = beta2 = 0 and sign descent on the ravine (0: the same method)."""
-    problem = SURFACES["ravine"][0]
-    lion = run(Lion(lr, beta1=0.0, beta2=0.0), problem, steps=steps).params
-    return float(np.max(np.abs(lion - run(SignGD(lr), problem, steps=steps).params)))
-
-
-def state_count(opt) -> int:
-    """How many per-parameter arrays the optimizer keeps (counted on its initial state)."""
-    return len(state_arrays(opt.init(np.zeros(4))))
-
-
-@functools.cache
-def toy_sweep(name: str, surface: str):
-    """One batched run of Adam or Lion over TOY_LRS on a surface: (best lr, its Trajectory, final gaps)."""
-    problem, steps = SURFACES[surface]
-    traj = run(TOY_OPTIMIZERS[name](TOY_LRS[:, None]), problem, steps=steps)
-    gaps = np.where(np.isnan(traj.final_loss), np.inf, traj.final_loss - problem.f_min)
-    k = int(np.argmin(gaps))
-    best = run(TOY_OPTIMIZERS[name](TOY_LRS[k]), problem, steps=steps)
-    return float(TOY_LRS[k]), best, gaps
-
-
-def toy_results() -> dict:
-    """(surface, name) -> best lr and the final gap f - f* there."""
-    out = {}
-    for surface, name in itertools.product(SURFACES, TOY_OPTIMIZERS):
-        lr, traj, _ = toy_sweep(name, surface)
-        out[surface, name] = {"lr": lr, "gap": float(traj.final_loss - SURFACES[surface][0].f_min)}
-    return out
-
-
-def lion_toy_figure():
-    """Adam and Lion at their best learning rates: paths on the ravine, and f - f* on both surfaces."""
-    fig, (ax_path, ax_ravine, ax_rosen) = plots.figure(ncols=3, width=3.7, height=3.3)
-    runs = {surface: {name: toy_sweep(name, surface) for name in TOY_OPTIMIZERS} for surface in SURFACES}
-    labelled = {s: {f"{n} (α = {lr:.2g})": traj for n, (lr, traj, _) in r.items()} for s, r in runs.items()}
-    plots.trajectories(SURFACES["ravine"][0], labelled["ravine"], ax=ax_path)
-    plots.losses(labelled["ravine"], SURFACES["ravine"][0].f_min, ax=ax_ravine)
-    plots.losses(labelled["Rosenbrock"], SURFACES["Rosenbrock"][0].f_min, ax=ax_rosen)
-    with mpl.rc_context(plots.STYLE):
-        ax_path.set_title("ravine: the paths")
-        ax_ravine.set_title("ravine")
-        ax_rosen.set_title("Rosenbrock")
-        ax_path.legend(loc="lower right", fontsize=8)
-    return fig
-
-
-# ----- the digits MLP: L2 in the gradient vs decoupled decay, and Lion ----------------------------------
+TOY_OPTIMIZERS = {"Adam": Adam, "Lion": Lion}
 
 DIGITS_STEPS = 400  # minibatches of 64: about 24 passes over the 1077 training images
 EVERY = 20  # checkpoint spacing for the loss curves
@@ -427,168 +54,202 @@ LRS = (1e-3, 3e-3, 1e-2, 3e-2)
 L2S = (0.0, 1e-4, 1e-3, 1e-2)  # lambda of the L2 term lambda/2 ||w||^2, whose gradient lambda w Adam sees
 WDS = (0.0, 1e-2, 1e-1, 1.0)  # AdamW's weight_decay: w <- w (1 - lr weight_decay) each step
 LION_LRS = (1e-4, 3e-4, 1e-3, 3e-3)
+METHODS = ("Adam + L2", "AdamW")
+
+PG_STEPS = 300  # the playground: the counterexample with a smooth wall instead of the box
+PG_ALPHA = (0.1, 0.2, 0.3, 0.5, 1.0)
+PG_BETA1 = (0.0, 0.5, 0.9)
+PG_BETA2 = (0.1, 0.3, 0.6, 0.9, 0.99, 0.999)
+
+
+# ----- the counterexample: three projected online runs --------------------------------------------------
+def paper_optimizers(beta1=0.0, beta2=BETA2, alpha: float = ALPHA) -> dict:
+    """label -> optimizer in the paper's setting: beta1 = 0, beta2 = 1/(1+C^2), no bias correction, no eps."""
+    lr, common = inverse_sqrt(alpha), {"beta1": beta1, "beta2": beta2, "eps": 0.0, "bias_correction": False}
+    return {"Adam": Adam(lr, **common), "AMSGrad": Adam(lr, amsgrad=True, **common), "GD": GD(lr)}
 
 
 @functools.cache
-def mlp(seed: int = 0) -> MLP:
-    """The digits MLP of the previous chapter (64 -> 32 tanh -> 10, minibatches of 64) on the training split."""
+def counterexample(x1: float = X1) -> dict:
+    """label -> x_1 .. x_{T+1} for Adam, AMSGrad and online gradient descent on the paper's problem."""
+    return {label: projected_run(opt, GRADS, x1) for label, opt in paper_optimizers().items()}
+
+
+def cycle_mean(xs: np.ndarray) -> np.ndarray:
+    """The mean position over the last full cycle (the position within a cycle wobbles with its gradients)."""
+    return xs[-PERIOD:].mean(axis=0)
+
+
+def outcomes() -> dict:
+    """label -> mean x over the last cycle ("final") and the average regret R_T / T ("regret")."""
+    runs = counterexample()
+    return {k: {"final": float(cycle_mean(xs)), "regret": average_regret(xs, GRADS)[-1]} for k, xs in runs.items()}
+
+
+def from_optimum() -> dict:
+    """Adam started at the optimum x_1 = -1: the round at which it first reaches x >= 0.99 and its final mean x."""
+    xs = counterexample(x1=-1.0)["Adam"]
+    return {"arrival": int(np.argmax(xs >= 0.99)) + 1, "final": float(cycle_mean(xs))}  # x_1 is round 1
+
+
+def first_steps(n: int = 3) -> np.ndarray:
+    """w_1 .. w_{n+1} of the paper's Adam, for the hand computation."""
+    return projected_run(paper_optimizers()["Adam"], rare_slopes(n, C, PERIOD), X1)
+
+
+def hand_cycle() -> dict:
+    """The paper's Adam by hand: v_1, v_2, v_3 and the moves -alpha_t dw_t / sqrt(v_t) (before projecting)."""
+    v, vs, moves = 0.0, [], []
+    for t, g in enumerate(GRADS[:PERIOD], start=1):
+        v = BETA2 * v + (1 - BETA2) * g * g
+        vs.append(v)
+        moves.append(-ALPHA / np.sqrt(t) * g / np.sqrt(v))
+    return {"v": np.array(vs), "moves": np.array(moves)}
+
+
+# ----- why: one cycle in the steady state --------------------------------------------------------------
+def steady_v(beta2: float = BETA2, c: float = C, cycles: int = 500) -> np.ndarray:
+    """Adam's v_t at the steps of one cycle once it has settled (no bias correction): v_1 (after C) .. v_3."""
+    v = 0.0
+    for _ in range(cycles):
+        out = []
+        for g in rare_slopes(PERIOD, c, PERIOD):
+            v = beta2 * v + (1 - beta2) * g * g
+            out.append(v)
+    return np.array(out)
+
+
+def steady_cycle(beta2: float = BETA2, c: float = C) -> dict:
+    """label -> the moves -g_t / sqrt(denominator) of one settled cycle, in units of alpha_t (beta1 = 0): Adam
+    divides by sqrt(v_t), AMSGrad by sqrt(max v), GD by 1. A positive sum means a drift toward x = +1."""
+    grads, v = rare_slopes(PERIOD, c, PERIOD), steady_v(beta2, c)
+    return {"Adam": -grads / np.sqrt(v), "AMSGrad": -grads / np.sqrt(v.max()), "GD": -grads}
+
+
+def drift(beta2: float, c: float = C) -> float:
+    """Adam's (beta1 = 0) net move over one settled cycle, in units of alpha_t: > 0 drifts to +1, < 0 to -1."""
+    return float(steady_cycle(beta2, c)["Adam"].sum())
+
+
+def flip_beta2(tol: float = 1e-10) -> float:
+    """The beta2 at which Adam's (beta1 = 0) settled drift changes sign, by bisection."""
+    low, high = 1e-9, 1 - 1e-9  # drift(0) = +1 (sign descent), drift(1) < 0 (a constant denominator)
+    while high - low > tol:
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if drift(mid) > 0 else (low, mid)
+    return 0.5 * (low + high)
+
+
+# ----- which betas fail: a batched sweep ----------------------------------------------------------------
+@functools.cache
+def failure_map(amsgrad: bool = False) -> np.ndarray:
+    """Mean x over the last cycle for every (beta1, beta2) of the map: one batched projected run, paper's setting."""
+    beta1, beta2 = np.array(MAP_BETA1)[:, None, None], np.array(MAP_BETA2)[None, :, None]
+    opt = Adam(inverse_sqrt(ALPHA), beta1=beta1, beta2=beta2, eps=0.0, bias_correction=False, amsgrad=amsgrad)
+    return cycle_mean(projected_run(opt, GRADS, X1))
+
+
+def failing_region() -> dict:
+    """The largest beta1 and the largest beta2 among the map's settings where Adam ends at w > 0."""
+    rows, cols = np.nonzero(failure_map() > 0)
+    largest = {"beta1": float(max(MAP_BETA1[r] for r in rows)), "beta2": float(max(MAP_BETA2[c] for c in cols))}
+    return largest | {"count": int(rows.size), "cells": int(failure_map().size)}
+
+
+def default_betas() -> dict:
+    """label -> mean final x of Adam and AMSGrad with betas (0.9, 0.999), the rest as in the paper."""
+    opts = paper_optimizers(beta1=0.9, beta2=0.999)
+    return {label: float(cycle_mean(projected_run(opts[label], GRADS, X1))) for label in ("Adam", "AMSGrad")}
+
+
+# ----- Lion on the 2-D surfaces --------------------------------------------------------------------------
+def lion_moves(lr: float = 0.1, steps: int = 50) -> np.ndarray:
+    """|w_t - w_{t-1}| of every coordinate over a Lion run on the ravine (no decay): shape (steps, 2)."""
+    return np.abs(np.diff(run(Lion(lr), RAVINE, steps=steps).params, axis=0))
+
+
+def lion_sign_gap(lr: float = 0.1, steps: int = 30) -> float:
+    """Largest |difference| between Lion with beta1 = beta2 = 0 and sign descent on the ravine (0: the same method)."""
+    lion = run(Lion(lr, beta1=0.0, beta2=0.0), RAVINE, steps=steps).params
+    return float(np.max(np.abs(lion - run(SignGD(lr), RAVINE, steps=steps).params)))
+
+
+@functools.cache
+def toy_sweep(name: str, surface: str) -> Sweep:
+    """One batched run of Adam or Lion over TOY_LRS on a surface, scored by the final gap f - f*."""
+    problem, steps = TOY[surface]
+    return sweep(TOY_OPTIMIZERS[name], problem, steps, gap_at(), lr=TOY_LRS)
+
+
+# ----- the digits MLP: L2 in the gradient vs decoupled decay, and Lion ----------------------------------
+def _val_loss():
     s = digits_split(0)
-    return MLP(s.x_train, s.y_train, hidden=32, batch_size=64, seed=seed)
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class WithL2(Wrapped):
-    """A model whose gradients carry an L2 term l2 * w (l2 may be an array, one value per batched run)."""
-
-    l2: object = 0.0
-
-    def f(self, w):
-        return self.problem.f(w) + 0.5 * np.sum(np.asarray(self.l2) * w * w, axis=-1)
-
-    def grad(self, w):
-        return self.problem.grad(w) + np.asarray(self.l2) * w
-
-    def stochastic_grad(self, w, step):
-        return self.problem.stochastic_grad(w, step) + np.asarray(self.l2) * w
-
-
-def train(opt, problem, x0, steps: int, every: int = EVERY):
-    """A bare training loop for the digits sweeps: (checkpoints at steps 0, every, 2 every, ..., final state).
-
-    `run` records every iterate and evaluates the full training loss after each step; these sweeps only
-    need a few checkpoints, and skipping the rest makes them several times faster."""
-    w = np.array(np.broadcast_to(x0, opt.batch_shape(np.shape(x0))))
-    state, saved = opt.init(w), [w]
-    for step in range(1, steps + 1):
-        w, state = opt.update(w, problem.stochastic_grad(w, step), state)
-        if step % every == 0:
-            saved.append(w)
-    return np.array(saved), state
-
-
-class Sweep(NamedTuple):
-    checkpoints: np.ndarray  # (steps // EVERY + 1, *grid, dim)
-    state: tuple  # the optimizer's final state
-    val_loss: np.ndarray  # grid
-    val_acc: np.ndarray
-    test_loss: np.ndarray
-    test_acc: np.ndarray
-
-
-def _evaluate(checkpoints, state) -> Sweep:
-    s, model, final = digits_split(0), mlp(), checkpoints[-1]
-    return Sweep(
-        checkpoints,
-        state,
-        model.loss_on(final, s.x_val, s.y_val),
-        model.accuracy(final, s.x_val, s.y_val),
-        model.loss_on(final, s.x_test, s.y_test),
-        model.accuracy(final, s.x_test, s.y_test),
-    )
+    return loss_on(s.x_val, s.y_val)
 
 
 @functools.cache
 @single_threaded
 def decay_sweep(method: str) -> Sweep:
-    """One batched run over LRS x (L2S or WDS): 'Adam + L2' puts l2 w in the gradient, 'AdamW' decays the weights.
-    The grid axes are (regularization, lr)."""
-    lr = np.array(LRS)[None, :, None]
+    """One batched run over (L2S or WDS) x LRS, scored by the validation loss: 'Adam + L2' or 'AdamW'."""
+    model = digits_mlp()
     if method == "Adam + L2":
-        opt, problem = Adam(lr), WithL2(mlp(), np.array(L2S)[:, None, None])
-    elif method == "AdamW":
-        opt, problem = AdamW(lr, weight_decay=np.array(WDS)[:, None, None]), mlp()
-    else:
-        raise ValueError(f"method must be 'Adam + L2' or 'AdamW' (got {method!r})")
-    x0 = np.broadcast_to(mlp().x0, (len(L2S), len(LRS), mlp().dim))
-    return _evaluate(*train(opt, problem, x0, DIGITS_STEPS))
-
-
-def unregularized() -> dict:
-    """Plain Adam (the lambda = 0 row, shared by both sweeps) at its best lr: validation loss and test accuracy."""
-    sweep = decay_sweep("Adam + L2")
-    j = int(np.argmin(sweep.val_loss[0]))
-    return {"lr": LRS[j], "val_loss": float(sweep.val_loss[0, j]), "test_acc": float(sweep.test_acc[0, j])}
-
-
-def tuned(method: str) -> dict:
-    """The grid point with the lowest validation loss, and its validation and test results."""
-    sweep = decay_sweep(method)
-    i, j = np.unravel_index(np.argmin(sweep.val_loss), sweep.val_loss.shape)
-    regs = L2S if method == "Adam + L2" else WDS
-    return {
-        "lr": LRS[j],
-        "reg": regs[i],
-        "val_loss": float(sweep.val_loss[i, j]),
-        "val_acc": float(sweep.val_acc[i, j]),
-        "test_loss": float(sweep.test_loss[i, j]),
-        "test_acc": float(sweep.test_acc[i, j]),
-        "norm": float(np.linalg.norm(sweep.checkpoints[-1][i, j])),
-        "index": (int(i), int(j)),
-    }
-
-
-def sqrt_v_hat(state) -> np.ndarray:
-    """sqrt(v_hat) per weight from an Adam state (beta2 = 0.999): the gradient scale Adam divides by."""
-    return np.sqrt(state.v / (1.0 - 0.999**state.count))
-
-
-def median_grad_scale() -> float:
-    """The median over the weights of sqrt(v_hat) at the end of the tuned Adam + L2 run."""
-    i, j = tuned("Adam + L2")["index"]
-    return float(np.median(sqrt_v_hat(decay_sweep("Adam + L2").state)[i, j]))
-
-
-def decay_rates(method: str) -> np.ndarray:
-    """Per weight, the fraction of itself that the decay removes per step at the tuned setting:
-    lr lambda / (sqrt(v_hat) + eps) for L2 through Adam's gradient, lr weight_decay for AdamW."""
-    best, sweep = tuned(method), decay_sweep(method)
-    i, j = best["index"]
+        return sweep(Adam, lambda l2: WithL2(model, l2), DIGITS_STEPS, _val_loss(), record_every=EVERY, l2=L2S, lr=LRS)
     if method == "AdamW":
-        return np.full(mlp().dim, best["lr"] * best["reg"])
-    return best["lr"] * best["reg"] / (sqrt_v_hat(sweep.state)[i, j] + 1e-8)
-
-
-def decay_spread(method: str = "Adam + L2", q: float = 10.0) -> float:
-    """How much faster the most-decayed weights shrink than the least-decayed: percentile 100-q over q."""
-    rates = decay_rates(method)
-    return float(np.percentile(rates, 100 - q) / np.percentile(rates, q))
+        return sweep(AdamW, model, DIGITS_STEPS, _val_loss(), record_every=EVERY, weight_decay=WDS, lr=LRS)
+    raise ValueError(f"method must be 'Adam + L2' or 'AdamW' (got {method!r})")
 
 
 @functools.cache
 @single_threaded
 def lion_sweep() -> Sweep:
     """One batched run of Lion (betas 0.9, 0.99, no decay) over LION_LRS on the digits MLP."""
-    opt = Lion(np.array(LION_LRS)[:, None])
-    return _evaluate(*train(opt, mlp(), np.broadcast_to(mlp().x0, (len(LION_LRS), mlp().dim)), DIGITS_STEPS))
+    return sweep(Lion, digits_mlp(), DIGITS_STEPS, _val_loss(), record_every=EVERY, lr=LION_LRS)
+
+
+def held_out(s: Sweep, index: tuple) -> dict:
+    """The run at a grid index: its lr, validation loss (the sweep's score), validation and test accuracy."""
+    split, model, w = digits_split(0), digits_mlp(), s.trajectory.params[-1][index]
+    return {
+        "lr": float(s.axes["lr"][index[-1]]),
+        "index": index,
+        "val_loss": float(s.scores[index]),
+        "val_acc": float(model.accuracy(w, split.x_val, split.y_val)),
+        "test_acc": float(model.accuracy(w, split.x_test, split.y_test)),
+    }
+
+
+def tuned(method: str) -> dict:
+    """The grid point with the lowest validation loss: its lr, decay ("reg"), held-out results and |w|."""
+    s = decay_sweep(method)
+    norm = float(np.linalg.norm(s.trajectory.params[-1][s.best_index]))
+    return {**held_out(s, s.best_index), "reg": s.best[next(iter(s.axes))], "norm": norm}
 
 
 def lion_vs_adam() -> dict:
-    """name -> best lr (lowest validation loss), its validation loss and accuracy and test accuracy, for
-    Adam (the no-decay row of the L2 sweep) and Lion."""
+    """name -> the lowest validation loss's lr and held-out results: Adam (no-decay row of the L2 sweep), Lion."""
     adam, lion = decay_sweep("Adam + L2"), lion_sweep()
-    out = {}
-    for name, lrs, val_loss, val_acc, test_acc in (
-        ("Adam", LRS, adam.val_loss[0], adam.val_acc[0], adam.test_acc[0]),
-        ("Lion", LION_LRS, lion.val_loss, lion.val_acc, lion.test_acc),
-    ):
-        k = int(np.argmin(val_loss))
-        out[name] = {
-            "lr": lrs[k],
-            "index": k,
-            "val_loss": float(val_loss[k]),
-            "val_acc": float(val_acc[k]),
-            "test_acc": float(test_acc[k]),
-        }
-    return out
+    return {"Adam": held_out(adam, (0, int(np.argmin(adam.scores[0])))), "Lion": held_out(lion, lion.best_index)}
 
 
-@single_threaded
-def lion_curves() -> dict:
-    """name -> the training loss at the checkpoints, for Adam and Lion at their best learning rates."""
-    best, model = lion_vs_adam(), mlp()
-    adam = decay_sweep("Adam + L2").checkpoints[:, 0, best["Adam"]["index"]]
-    lion = lion_sweep().checkpoints[:, best["Lion"]["index"]]
-    return {f"{name} (α = {best[name]['lr']:g})": model.f(w) for name, w in (("Adam", adam), ("Lion", lion))}
+def grad_scale() -> np.ndarray:
+    """sqrt(v_hat) per weight (beta2 = 0.999) at the end of the tuned Adam + L2 run: the scale Adam divides by."""
+    state = decay_sweep("Adam + L2").trajectory.final_state
+    return np.sqrt(state.v / (1.0 - 0.999**state.count))[tuned("Adam + L2")["index"]]
+
+
+def decay_rates(method: str) -> np.ndarray:
+    """Per weight, the fraction of itself that the decay removes per step at the tuned setting:
+    lr lambda / (sqrt(v_hat) + eps) for L2 through Adam's gradient, lr weight_decay for AdamW."""
+    best = tuned(method)
+    if method == "AdamW":
+        return np.full(digits_mlp().dim, best["lr"] * best["reg"])
+    return best["lr"] * best["reg"] / (grad_scale() + 1e-8)
+
+
+def decay_spread(method: str = "Adam + L2", q: float = 10.0) -> float:
+    """How much faster the most-decayed weights shrink than the least-decayed: percentile 100-q over q."""
+    rates = decay_rates(method)
+    return float(np.percentile(rates, 100 - q) / np.percentile(rates, q))
 
 
 def blank_pixels() -> np.ndarray:
@@ -598,65 +259,189 @@ def blank_pixels() -> np.ndarray:
 
 def blank_weights(w: np.ndarray) -> np.ndarray:
     """The first-layer weights that read the blank pixels (their gradient from the data is exactly 0)."""
-    w1 = mlp().unpack(np.asarray(w))[0]
-    return w1[..., blank_pixels(), :]
+    return digits_mlp().unpack(np.asarray(w))[0][..., blank_pixels(), :]
 
 
 def blank_weight_sizes() -> dict:
     """Mean |w| of the blank-pixel weights: at the start, and after each method at its tuned setting."""
-    out = {"start": float(np.abs(blank_weights(mlp().x0)).mean())}
-    for method in ("Adam + L2", "AdamW"):
-        i, j = tuned(method)["index"]
-        out[method] = float(np.abs(blank_weights(decay_sweep(method).checkpoints[-1][i, j])).mean())
+    out = {"start": float(np.abs(blank_weights(digits_mlp().x0)).mean())}
+    for method in METHODS:
+        final = decay_sweep(method).trajectory.params[-1][tuned(method)["index"]]
+        out[method] = float(np.abs(blank_weights(final)).mean())
     return out
+
+
+# ----- figures --------------------------------------------------------------------------------------------
+def counterexample_figure():
+    """Left: x_t of the three methods (log t). Right: their average regret R_t / t."""
+    t = np.arange(1, STEPS + 2)
+    fig, (ax_x, ax_r) = plots.figure(ncols=2, width=4.6, height=3.4)
+    with mpl.rc_context(plots.STYLE):
+        for label, xs in counterexample().items():
+            ax_x.plot(t, xs, color=plots.color_of(label), label=label, linewidth=1.2)
+            ax_r.loglog(t[:-1], np.maximum(average_regret(xs, GRADS), 1e-6), color=plots.color_of(label), label=label)
+        ax_x.set(xscale="log", xlabel="round $t$", ylabel="$w_t$", ylim=(-1.1, 1.1), title="where each method plays")
+        ax_x.axhline(-1.0, color="gold", linewidth=2.5, alpha=0.6, zorder=0, label="optimum $w=-1$")
+        ax_r.axhline(LIMIT_REGRET, color="#999999", linestyle="--", linewidth=1, label="$2(C-2)/3$")
+        ax_r.set(xlabel="round $t$", ylabel="average regret $R_t / t$", title="regret per round")
+        ax_x.legend(loc="upper right", bbox_to_anchor=(1.0, 0.9))
+        ax_r.legend(loc="lower left")
+    return fig
+
+
+def failure_map_figure():
+    """Final x of Adam and of AMSGrad over beta1 x beta2: red = the worst point +1, blue = the optimum -1."""
+    fig, axes = plots.figure(ncols=2, width=4.4, height=3.6, sharey=True)
+    paper, defaults = (MAP_BETA2.index(0.1), 0), (len(MAP_BETA2) - 1, len(MAP_BETA1) - 1)
+    marks = ((paper, "s", "paper", 12, "left"), (defaults, "o", "defaults", -12, "right"))
+    with mpl.rc_context(plots.STYLE):
+        for ax, amsgrad in zip(axes, (False, True), strict=True):
+            image = ax.imshow(failure_map(amsgrad), origin="lower", cmap="coolwarm", vmin=-1, vmax=1, aspect="auto")
+            ax.set_xticks(range(len(MAP_BETA2)), [f"{b:g}" for b in MAP_BETA2], rotation=60)
+            ax.set_yticks(range(len(MAP_BETA1)), [f"{b:g}" for b in MAP_BETA1])
+            ax.set(xlabel=r"$\beta_2$", title="AMSGrad" if amsgrad else "Adam")
+            for (col, row), mark, text, dx, ha in marks:
+                ax.plot(col, row, marker=mark, markersize=11, markerfacecolor="none", markeredgecolor="black")
+                ax.annotate(text, (col, row), xytext=(dx, 0), textcoords="offset points", ha=ha, va="center",
+                            fontsize=9, fontweight="bold")  # fmt: skip
+        axes[0].set_ylabel(r"$\beta_1$")
+        fig.colorbar(image, ax=axes, label="final $w$ (optimum: $-1$)", shrink=0.85)
+    return fig
 
 
 def decay_figure():
     """Per weight of the digits MLP: the fraction removed per step by the decay, against the weight's gradient
     scale sqrt(v_hat), for L2 through Adam's gradient and for AdamW (each at its tuned setting)."""
     fig, ax = plots.figure(width=6.0, height=3.8)
-    i, j = tuned("Adam + L2")["index"]
-    scale = np.maximum(sqrt_v_hat(decay_sweep("Adam + L2").state)[i, j], 1e-12)
-    blank = np.zeros(mlp().dim, dtype=bool)
-    blank[np.ravel_multi_index((blank_pixels()[:, None], np.arange(32)[None, :]), (64, 32)).ravel()] = True
+    scale = np.maximum(grad_scale(), 1e-12)
+    blank = blank_weights(np.arange(digits_mlp().dim)).ravel()  # the flat indices of the blank-pixel weights
     with mpl.rc_context(plots.STYLE):
-        for method in ("Adam + L2", "AdamW"):
+        for method in METHODS:
             best = tuned(method)
             label = f"{method} (α = {best['lr']:g}, {'λ' if method != 'AdamW' else 'weight decay'} = {best['reg']:g})"
             ax.scatter(scale, decay_rates(method), s=5, alpha=0.5, color=plots.color_of(method), label=label)
-        ax.scatter(
-            scale[blank],
-            decay_rates("Adam + L2")[blank],
-            s=14,
-            facecolor="none",
-            edgecolor="black",
-            linewidth=0.6,
-            label="weights of the always-blank pixels",
-        )
-        ax.set(
-            xscale="log",
-            yscale="log",
-            xlabel=r"gradient scale $\sqrt{\hat v}$ of the weight",
-            ylabel="fraction of the weight removed per step",
-        )
+        rates = decay_rates("Adam + L2")
+        ax.scatter(scale[blank], rates[blank], s=14, facecolor="none", edgecolor="black", linewidth=0.6,
+                   label="weights of the always-blank pixels")  # fmt: skip
+        ax.set(xscale="log", yscale="log", xlabel=r"gradient scale $\sqrt{\hat v}$ of the weight",
+               ylabel="fraction of the weight removed per step")  # fmt: skip
         ax.legend(loc="upper right", fontsize=8, markerscale=2)
+    return fig
+
+
+def lion_toy_figure():
+    """Adam and Lion at their best learning rates: paths on the ravine, and f - f* on both surfaces."""
+    fig, axes = plots.figure(ncols=3, width=3.7, height=3.3)
+    for ax, (surface, (problem, _)) in zip(axes[1:], TOY.items(), strict=True):
+        paths, losses = {}, {}
+        for name in TOY_OPTIMIZERS:
+            s = toy_sweep(name, surface)
+            label, k = f"{name} (α = {s.best['lr']:.2g})", s.best_index[0]
+            paths[label], losses[label] = s.trajectory.params[:, k], s.trajectory.loss[:, k]
+        plots.losses(losses, problem.f_min, ax=ax)
+        if surface == "ravine":
+            plots.trajectories(problem, paths, ax=axes[0])
+    with mpl.rc_context(plots.STYLE):
+        for ax, title in zip(axes, ("ravine: the paths", *TOY), strict=True):
+            ax.set_title(title)
+        axes[0].legend(loc="lower right", fontsize=8)
     return fig
 
 
 def lion_digits_figure():
     """Left: validation loss against the learning rate for Adam and Lion. Right: training loss at the best rates."""
     fig, (ax_lr, ax_loss) = plots.figure(ncols=2, width=4.6, height=3.4)
-    adam, lion = decay_sweep("Adam + L2"), lion_sweep()
-    steps = np.arange(0, DIGITS_STEPS + 1, EVERY)
+    adam, lion, best = decay_sweep("Adam + L2"), lion_sweep(), lion_vs_adam()
     with mpl.rc_context(plots.STYLE):
-        for name, lrs, val in (("Adam", LRS, adam.val_loss[0]), ("Lion", LION_LRS, lion.val_loss)):
+        for name, lrs, val in (("Adam", LRS, adam.scores[0]), ("Lion", LION_LRS, lion.scores)):
             ax_lr.loglog(lrs, val, marker="o", color=plots.color_of(name), label=name)
         ax_lr.set(xlabel=r"learning rate $\alpha$", ylabel="validation loss after training")
         ax_lr.set_yticks([0.1, 0.2, 0.5, 1.0, 2.0], ["0.1", "0.2", "0.5", "1", "2"])
         ax_lr.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
         ax_lr.legend()
-        for name, loss in lion_curves().items():
-            ax_loss.semilogy(steps, loss, marker="o", markersize=3, color=plots.color_of(name), label=name)
+        for name, s in (("Adam", adam), ("Lion", lion)):  # the training loss (l2 = 0 in Adam's row)
+            loss, label = s.trajectory.loss[(slice(None), *best[name]["index"])], f"{name} (α = {best[name]['lr']:g})"
+            ax_loss.semilogy(
+                s.trajectory.steps, loss, marker="o", markersize=3, color=plots.color_of(name), label=label
+            )
         ax_loss.set(xlabel="step $t$", ylabel="training loss $f(w_t)$")
         ax_loss.legend()
     return fig
+
+
+# ----- the numbers the prose quotes -----------------------------------------------------------------------
+def numbers() -> dict:
+    """Every value the chapter's prose quotes, under its glue name."""
+    out = {f"{key}_{label}": row[key] for label, row in outcomes().items() for key in ("final", "regret")}
+    out |= {"limit_regret": LIMIT_REGRET, "steps": STEPS, "beta2_paper": BETA2, "alpha_bound": np.sqrt(1 - BETA2)}
+    out |= {"memory_v": effective_memory(BETA2), "arrival": from_optimum()["arrival"]}
+    v, moves = steady_v(), steady_cycle()
+    for k in range(PERIOD):
+        out |= {f"v{k + 1}": v[k]} | {f"move_{label}_{k + 1}": m[k] for label, m in moves.items()}
+    out |= {f"net_{label}": m.sum() for label, m in moves.items()}
+    out |= {"flip_beta2": flip_beta2(), "sign_limit": drift(1e-12)}
+    region = failing_region()
+    out |= {"default_Adam": default_betas()["Adam"], "amsgrad_worst": failure_map(amsgrad=True).max()}
+    out |= {"failing_cells": region["count"], "map_cells": region["cells"]}
+    out |= {"failing_beta1": region["beta1"], "failing_beta2": region["beta2"]}
+    # AdamW against L2 on the digits MLP; plain Adam is the no-decay row of the L2 sweep
+    split, lva = digits_split(0), lion_vs_adam()
+    out |= {"digits_steps": DIGITS_STEPS, "n_weights": digits_mlp().dim, "median_scale": np.median(grad_scale())}
+    for method, key in zip(METHODS, ("l2", "w"), strict=True):
+        best = tuned(method)
+        out |= {f"{key}_{field}": best[field] for field in ("lr", "reg", "val_loss", "norm")}
+        out |= {f"{key}_{field}": 100 * best[field] for field in ("val_acc", "test_acc")}
+    out |= {"plain_val_loss": lva["Adam"]["val_loss"], "plain_test_acc": 100 * lva["Adam"]["test_acc"]}
+    out |= {"test_size": len(split.y_test), "one_image": 100 / len(split.y_test)}
+    sizes = blank_weight_sizes()
+    out |= {"decay_spread": decay_spread(), "n_blank": len(blank_pixels())}
+    out |= {"blank_start": sizes["start"], "blank_l2": sizes["Adam + L2"], "blank_w": sizes["AdamW"]}
+    # Lion
+    moved = lion_moves(lr=0.1)
+    out |= {"lion_move_min": moved.min(), "lion_move_max": moved.max(), "lion_sign_gap": lion_sign_gap()}
+    out |= {"lion_arrays": state_count(Lion()), "adam_arrays": state_count(Adam())}
+    out["toy_ravine_Lion_lr"] = toy_sweep("Lion", "ravine").best["lr"]
+    out |= {f"toy_{s}_{n}_gap": toy_sweep(n, s).best_score for s in TOY for n in TOY_OPTIMIZERS}
+    for name, row in lva.items():
+        out |= {f"lva_{name}_lr": row["lr"], f"lva_{name}_val_loss": row["val_loss"]}
+        out[f"lva_{name}_test_acc"] = 100 * row["test_acc"]
+    out["lr_ratio"] = lva["Adam"]["lr"] / lva["Lion"]["lr"]
+    # the exercises
+    w, hand = first_steps(), hand_cycle()
+    for k in range(PERIOD):
+        out |= {f"w{k + 2}": w[k + 1], f"hand_v{k + 1}": hand["v"][k], f"hand_move{k + 1}": abs(hand["moves"][k])}
+    out["hand_before_clip"] = w[2] + hand["moves"][2]
+    out["hand_small_total"] = np.abs(hand["moves"][1:]).sum()
+    out["drift_c10"] = drift(1 / 101, c=10.0)
+    return out
+
+
+# ----- the playground: a smooth version without the box -------------------------------------------------
+def _pg_adam(amsgrad: bool):
+    return lambda alpha, beta1, beta2: Adam(inverse_sqrt(alpha), beta1=beta1, beta2=beta2, amsgrad=amsgrad)
+
+
+@register("when_adam_fails")
+def playground() -> Playground:
+    """Adam, AMSGrad and online GD on the walled counterexample, with sliders for alpha, beta1 and beta2."""
+    pg = Playground(
+        "when_adam_fails",
+        WalledOnline(C, PERIOD),
+        {"Adam": _pg_adam(False), "AMSGrad": _pg_adam(True), "GD": lambda alpha: GD(inverse_sqrt(alpha))},
+        [
+            Slider("alpha", PG_ALPHA, 0.5, label="α (step α/√t)"),
+            Slider("beta1", PG_BETA1, 0.0, label="β1"),
+            Slider("beta2", PG_BETA2, 0.1, label="β2"),
+        ],
+        steps=PG_STEPS,
+        caption="The counterexample with its box replaced by the wall w⁴/12 (optimum still w = −1), "
+        "step α/√t; Adam and AMSGrad as optim_core runs them by default (bias-corrected, ε = 1e-8).",
+    )
+
+    def readout(alpha, beta1, beta2) -> str:  # the final w of each method, read from the playground's own runs
+        runs = pg.runs_at({"alpha": alpha, "beta1": beta1, "beta2": beta2})
+        finals = ", ".join(f"{label} {path[-1, 0]:+.2f}" for label, (path, _) in runs.items())
+        return f"w after {PG_STEPS} rounds: {finals} (optimum -1)"
+
+    pg.readout = readout
+    return pg
