@@ -349,6 +349,14 @@ def digits_mlp(hidden: int = 32, batch_size: int | None = 64, seed: int = 0) -> 
     return MLP(s.x_train, s.y_train, hidden=hidden, batch_size=batch_size, seed=seed)
 
 
+@functools.lru_cache(maxsize=16)
+def digits_softmax(batch_size: int | None = 64, l2: float = 0.0, seed: int = 0) -> SoftmaxRegression:
+    """Softmax regression (64 pixels -> 10 classes, 650 parameters) on the training split of `digits_split(0)`,
+    with minibatches of `batch_size` (None: full batch) drawn in a seeded order, and an optional l2 penalty."""
+    s = digits_split(0)
+    return SoftmaxRegression(s.x_train, s.y_train, l2=l2, batch_size=batch_size, seed=seed)
+
+
 def per_example_grads(model: _Classifier, w) -> np.ndarray:
     """The gradient of each training sample's loss (plus the l2 term) at one point w, one row per sample,
     shape (n_samples, dim). Their mean is `model.grad(w)`; their spread is the minibatch noise."""

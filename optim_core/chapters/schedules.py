@@ -1,25 +1,30 @@
-"""Chapter "Learning-rate schedules": the schedules of optim_core.schedules, and why a warmup helps
-Adam in its first steps, measured on the digits MLP of chapter 9.
+"""Chapter "Learning-rate schedules": the schedules of optim_core.schedules, and why a warmup helps Adam
+in its first steps, measured on the book's digits MLP (`models.digits_mlp`).
 
-The sweeps train Adam on the MLP for STEPS steps over a grid of base learning rates, once with a
-cosine schedule and once with the same cosine preceded by a linear warmup of WARMUP steps, on three
-seeds. They are cached (functools.cache), so the notebook and the tests share them within a process.
+It shows that Adam's second-moment estimate v_hat_t rests on few minibatches in the first steps, so its
+first steps are the largest it takes for a given α; and that on the MLP (STEPS steps, three seeds) a
+linear warmup of WARMUP steps before a cosine widens the range of base learning rates that end below a
+training loss of USABLE, keeps large rates from blowing up early, and lowers the final loss at the best rate.
+
+The warmup sweeps train Adam over a grid of base learning rates with one batched `tuning.sweep` per seed
+and schedule. They are cached (functools.cache), so the notebook and the tests share them.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
 
 import matplotlib as mpl
 import numpy as np
 
-from optim_core import Adam, plots, run
+from optim_core import Adam, plots, run, tuning
 from optim_core.chapters import register
-from optim_core.chapters.training_digits import SingleThreadedPlayground, mlp, per_example_grads
-from optim_core.models import single_threaded
-from optim_core.playground import Slider
+from optim_core.ema import ema
+from optim_core.models import digits_mlp, minibatch_variance, per_example_grads, single_threaded
+from optim_core.playground import SingleThreadedPlayground, Slider
 from optim_core.schedules import constant, cosine, linear_warmup, step_decay, warmup_cosine
+
+# ----- constants -----------------------------------------------------------------------------------------
 
 STEPS = 200  # about 12 passes over the training set with batches of 64
 WARMUP = 20
@@ -28,6 +33,13 @@ BASE_LRS = np.logspace(-3, 0, 13)  # a quarter decade apart
 EARLY = 30  # the window in which a blow-up counts as "early"
 USABLE = 0.1  # a base lr is usable if its final training loss (mean over seeds) is below this
 BETA2 = 0.999
+SATURATION_STEP = 10  # the step at which the saturated share of hidden units is measured
+HOT_LR = 0.316  # the large base rate the text discusses (the grid value 10^-0.5)
+PLAYGROUND_STEPS = 100
+PLAYGROUND_WARMUPS = (0.0, 5.0, 10.0, 20.0, 50.0)
+
+
+# ----- the five schedules ----------------------------------------------------------------------------------
 
 
 def example_schedules(lr: float = 1.0, steps: int = STEPS) -> dict:
@@ -39,6 +51,134 @@ def example_schedules(lr: float = 1.0, steps: int = STEPS) -> dict:
         "linear warmup": linear_warmup(lr, WARMUP),
         "warmup + cosine": warmup_cosine(lr, WARMUP, steps),
     }
+
+
+def worked_values(lr: float = 0.01, warmup: int = WARMUP, steps: int = STEPS) -> dict:
+    """warmup_cosine(lr, warmup, steps) at the steps the exercise asks about."""
+    s = warmup_cosine(lr, warmup, steps)
+    half = warmup + (steps - warmup) // 2 + 1  # the middle of the cosine part
+    return {"half_step": half, **{t: float(s(t)) for t in (1, warmup // 2, warmup, warmup + 1, half, steps)}}
+
+
+# ----- how many samples stand behind v_hat ---------------------------------------------------------------
+
+
+@functools.cache
+@single_threaded
+def scale_error(steps: int = 100) -> np.ndarray:
+    """At the MLP's start w0, held fixed: |sqrt(v_hat_t / E[g_B^2]) - 1| for t = 1..steps (rows), for every
+    coordinate with a nonzero gradient (columns), where v_hat_t is Adam's bias-corrected average of
+    the squares of t minibatch gradients (batches as in training) and E[g_B^2] is its exact target
+    g^2 + (N - B) / (B (N - 1)) sigma_i^2, from the per-sample gradients."""
+    model = digits_mlp(seed=0)
+    w = model.x0
+    g = per_example_grads(model, w)
+    target = g.mean(axis=0) ** 2 + minibatch_variance(g, model.batch_size)
+    keep = target > 0
+    squares = np.array([model.stochastic_grad(w, t) ** 2 for t in range(1, steps + 1)])
+    v_hat = ema(squares, BETA2, bias_corrected=True)
+    return np.abs(np.sqrt(v_hat[:, keep] / target[keep]) - 1)
+
+
+def scale_error_quantiles(qs=(50, 90)) -> np.ndarray:
+    """Percentiles over the coordinates of the error of sqrt(v_hat_t), one row per percentile."""
+    return np.percentile(scale_error(), qs, axis=1)
+
+
+@functools.cache
+@single_threaded
+def adam_step_rms(lr: float = 0.01, seed: int = 0) -> np.ndarray:
+    """Adam with a constant lr on the MLP: the size of each step t = 1..STEPS in units of lr, the RMS over
+    the coordinates of m_hat / (sqrt(v_hat) + eps). At step 1 every coordinate whose gradient is not 0
+    moves by lr (up to eps), so the RMS is the square root of the share of those coordinates."""
+    traj = run(Adam(lr=lr), digits_mlp(seed=seed), steps=STEPS)
+    moves = np.diff(traj.params, axis=0) / lr
+    return np.sqrt(np.mean(moves**2, axis=1))
+
+
+def zero_at_first_step() -> float:
+    """Fraction of the coordinates with a nonzero full gradient whose first minibatch gradient is 0
+    (their pixel is blank in every image of the first batch): there v_hat_1 = 0."""
+    return float(np.mean(scale_error()[0] == 1.0))
+
+
+def step_sizes_at(ts=(1, 10, 100)) -> dict:
+    """t -> Adam's RMS step in units of α (from adam_step_rms)."""
+    rms = adam_step_rms()
+    return {t: float(rms[t - 1]) for t in ts}
+
+
+# ----- warmup widens the range of usable learning rates ---------------------------------------------------
+
+
+def _schedule(kind: str, lr):
+    return warmup_cosine(lr, WARMUP, STEPS) if kind == "warmup" else cosine(lr, STEPS)
+
+
+@functools.cache
+@single_threaded
+def warmup_sweep(kind: str) -> dict:
+    """Adam on the MLP with cosine ('cosine') or warmup + cosine ('warmup'), one `tuning.sweep` over
+    BASE_LRS per seed. Returns arrays of shape (seeds, lrs): 'final', the training loss after STEPS steps
+    (the sweep's score); 'early_max', the highest training loss in steps 0..EARLY; 'saturated', the share of
+    saturated hidden activations at SATURATION_STEP."""
+    out = {"final": [], "early_max": [], "saturated": []}
+    for seed in SEEDS:
+        model = digits_mlp(seed=seed)
+        s = tuning.sweep(lambda lr: Adam(lr=_schedule(kind, lr)), model, STEPS, tuning.gap_at(), lr=BASE_LRS)
+        out["final"].append(s.scores)
+        early = s.trajectory.loss[: EARLY + 1]
+        out["early_max"].append(np.where(np.isnan(early), np.inf, early).max(axis=0))
+        out["saturated"].append(saturation(model, s.trajectory.params[s.trajectory.row_of(SATURATION_STEP)]))
+    return {name: np.array(values) for name, values in out.items()}
+
+
+def saturation(problem, w) -> np.ndarray:
+    """Fraction of the MLP's hidden activations tanh(.) beyond 0.99 in size, over the training images,
+    for each model of the batch w; there the backpropagated gradient is multiplied by 1 - h^2 < 0.02."""
+    w1, b1, _, _ = problem.unpack(np.asarray(w))
+    hidden = np.tanh(problem.x @ w1 + b1[..., None, :])
+    return np.mean(np.abs(hidden) > 0.99, axis=(-2, -1))
+
+
+def usable_range(kind: str, threshold: float = USABLE) -> tuple:
+    """The smallest and largest base lr whose mean final loss is below the threshold (a contiguous run
+    of the grid around the best value)."""
+    mean = warmup_sweep(kind)["final"].mean(axis=0)
+    ok = np.flatnonzero(mean < threshold)
+    if not np.all(np.diff(ok) == 1):
+        raise ValueError(f"the usable learning rates of {kind!r} are not contiguous: {BASE_LRS[ok]}")
+    return float(BASE_LRS[ok[0]]), float(BASE_LRS[ok[-1]])
+
+
+def at_lr(kind: str, lr: float) -> dict:
+    """Mean final loss and mean early peak at the grid value closest to lr."""
+    k = int(np.argmin(np.abs(np.log(BASE_LRS / lr))))
+    return {"lr": float(BASE_LRS[k]), **{name: float(v[:, k].mean()) for name, v in warmup_sweep(kind).items()}}
+
+
+def best(kind: str) -> dict:
+    """The base lr with the lowest mean final loss, and that loss."""
+    mean = warmup_sweep(kind)["final"].mean(axis=0)
+    k = int(np.argmin(mean))
+    return {"lr": float(BASE_LRS[k]), "final": float(mean[k])}
+
+
+# ----- RAdam's automatic warmup (exercise) ---------------------------------------------------------------
+
+
+def radam_rectification(t, beta2: float = BETA2) -> np.ndarray:
+    """RAdam's factor r_t (Liu et al., 2020) that multiplies Adam's step; NaN where rho_t <= 4, the
+    first steps in which RAdam takes an un-normalized momentum step instead."""
+    t = np.asarray(t, dtype=np.float64)
+    rho_inf = 2 / (1 - beta2) - 1
+    rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+    with np.errstate(invalid="ignore"):
+        r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    return np.where(rho > 4, r, np.nan)
+
+
+# ----- figures ----------------------------------------------------------------------------------------------
 
 
 def schedules_figure(steps: int = STEPS):
@@ -59,71 +199,6 @@ def schedules_figure(steps: int = STEPS):
     return fig
 
 
-def worked_values(lr: float = 0.01, warmup: int = WARMUP, steps: int = STEPS) -> dict:
-    """warmup_cosine(lr, warmup, steps) at the steps the exercise asks about."""
-    s = warmup_cosine(lr, warmup, steps)
-    half = warmup + (steps - warmup) // 2 + 1  # the middle of the cosine part
-    return {"half_step": half, **{t: float(s(t)) for t in (1, warmup // 2, warmup, warmup + 1, half, steps)}}
-
-
-# ----- how many samples stand behind v_hat ---------------------------------------------------------------
-
-
-@functools.cache
-@single_threaded
-def scale_error(steps: int = 100) -> np.ndarray:
-    """At the MLP's start w0, held fixed: |sqrt(v_hat_t / E[g_B^2]) - 1| for t = 1..steps (rows), for every
-    coordinate with a nonzero gradient (columns), where v_hat_t is Adam's bias-corrected average of
-    the squares of t minibatch gradients (batches as in training) and E[g_B^2] is its exact target
-    g^2 + (N - B) / (B (N - 1)) sigma_i^2, from the per-sample gradients."""
-    problem = mlp(0)
-    w = problem.x0
-    g = per_example_grads("start")  # at mlp(0).x0
-    n, b = g.shape[0], problem.batch_size
-    full = g.mean(axis=0)
-    target = full**2 + (n - b) / (b * (n - 1)) * np.mean((g - full) ** 2, axis=0)
-    keep = target > 0
-    v = np.zeros(problem.dim)
-    out = np.empty((steps, int(keep.sum())))
-    for t in range(1, steps + 1):
-        v = BETA2 * v + (1 - BETA2) * problem.stochastic_grad(w, t) ** 2
-        v_hat = v / (1 - BETA2**t)
-        out[t - 1] = np.abs(np.sqrt(v_hat[keep] / target[keep]) - 1)
-    return out
-
-
-def scale_error_quantiles(qs=(50, 90)) -> np.ndarray:
-    """Percentiles over the coordinates of the error of sqrt(v_hat_t), one row per percentile."""
-    return np.percentile(scale_error(), qs, axis=1)
-
-
-class StepSizes(NamedTuple):
-    rms: np.ndarray  # (STEPS,): RMS over coordinates of Adam's step divided by alpha_t
-    loss: np.ndarray  # (STEPS + 1,)
-
-
-@functools.cache
-@single_threaded
-def adam_steps(lr: float = 0.01, seed: int = 0) -> StepSizes:
-    """Adam with a constant lr on the MLP: the size of each step in units of lr (the RMS over the
-    coordinates of m_hat / (sqrt(v_hat) + eps)), which is 1 at the first step."""
-    traj = run(Adam(lr=lr), mlp(seed), steps=STEPS)
-    moves = np.diff(traj.params, axis=0) / lr
-    return StepSizes(np.sqrt(np.mean(moves**2, axis=1)), traj.loss)
-
-
-def zero_at_first_step() -> float:
-    """Fraction of the coordinates with a nonzero full gradient whose first minibatch gradient is 0
-    (their pixel is blank in every image of the first batch): there v_hat_1 = 0."""
-    return float(np.mean(scale_error()[0] == 1.0))
-
-
-def step_sizes_at(ts=(1, 10, 100)) -> dict:
-    """t -> Adam's RMS step in units of α (from adam_steps)."""
-    rms = adam_steps().rms
-    return {t: float(rms[t - 1]) for t in ts}
-
-
 def sample_figure():
     """Left: how far sqrt(v_hat_t) is from its target, against t (median and 90th percentile over the
     coordinates). Right: Adam's step in units of α along a real run."""
@@ -140,80 +215,11 @@ def sample_figure():
             title=r"error of Adam's scale $\sqrt{\hat v_t}$",
         )
         left.legend(fontsize=8)
-        rms = adam_steps().rms
+        rms = adam_step_rms()
         right.semilogx(np.arange(1, len(rms) + 1), rms, color=red, label="Adam")
         right.set(xlabel="step $t$", ylabel=r"RMS of $\hat m_t / (\sqrt{\hat v_t}+\varepsilon)$", ylim=(0, 1.05))
         right.set_title(r"Adam's step in units of $\alpha$")
     return fig
-
-
-# ----- warmup widens the range of usable learning rates ---------------------------------------------------
-
-
-SATURATION_STEP = 10
-
-
-class Sweep(NamedTuple):
-    final: np.ndarray  # (seeds, lrs): the training loss after STEPS steps
-    early_max: np.ndarray  # (seeds, lrs): the highest training loss in the first EARLY steps
-    saturated: np.ndarray  # (seeds, lrs): fraction of hidden activations with |h| > 0.99 at SATURATION_STEP
-
-
-def _schedule(kind: str, lr):
-    return warmup_cosine(lr, WARMUP, STEPS) if kind == "warmup" else cosine(lr, STEPS)
-
-
-@functools.cache
-@single_threaded
-def sweep(kind: str) -> Sweep:
-    """Adam on the MLP with cosine ('cosine') or warmup + cosine ('warmup'): one batched run over
-    BASE_LRS per seed."""
-    finals, peaks, saturated = [], [], []
-    for seed in SEEDS:
-        problem = mlp(seed)
-        traj = run(Adam(lr=_schedule(kind, BASE_LRS[:, None])), problem, steps=STEPS)
-        loss = np.where(np.isnan(traj.loss), np.inf, traj.loss)
-        finals.append(loss[-1])
-        peaks.append(loss[: EARLY + 1].max(axis=0))
-        saturated.append(saturation(problem, traj.params[SATURATION_STEP]))
-    return Sweep(np.array(finals), np.array(peaks), np.array(saturated))
-
-
-def saturation(problem, w) -> np.ndarray:
-    """Fraction of the MLP's hidden activations tanh(.) beyond 0.99 in size, over the training images,
-    for each model of the batch w; there the backpropagated gradient is multiplied by 1 - h^2 < 0.02."""
-    w1, b1, _, _ = problem.unpack(np.asarray(w))
-    hidden = np.tanh(problem.x @ w1 + b1[..., None, :])
-    return np.mean(np.abs(hidden) > 0.99, axis=(-2, -1))
-
-
-def usable_range(kind: str, threshold: float = USABLE) -> tuple:
-    """The smallest and largest base lr whose mean final loss is below the threshold (a contiguous run
-    of the grid around the best value)."""
-    mean = sweep(kind).final.mean(axis=0)
-    ok = np.flatnonzero(mean < threshold)
-    if not np.all(np.diff(ok) == 1):
-        raise ValueError(f"the usable learning rates of {kind!r} are not contiguous: {BASE_LRS[ok]}")
-    return float(BASE_LRS[ok[0]]), float(BASE_LRS[ok[-1]])
-
-
-def at_lr(kind: str, lr: float) -> dict:
-    """Mean final loss and mean early peak at the grid value closest to lr."""
-    k = int(np.argmin(np.abs(np.log(BASE_LRS / lr))))
-    s = sweep(kind)
-    return {
-        "lr": float(BASE_LRS[k]),
-        "final": float(s.final[:, k].mean()),
-        "early_max": float(s.early_max[:, k].mean()),
-        "saturated": float(s.saturated[:, k].mean()),
-    }
-
-
-def best(kind: str) -> dict:
-    """The base lr with the lowest mean final loss, and that loss."""
-    mean = sweep(kind).final.mean(axis=0)
-    k = int(np.argmin(mean))
-    return {"lr": float(BASE_LRS[k]), "final": float(mean[k])}
 
 
 def warmup_figure():
@@ -226,8 +232,8 @@ def warmup_figure():
     }
     with mpl.rc_context(plots.STYLE):
         for kind, (color, label) in styles.items():
-            s = sweep(kind)
-            for ax, values in ((left, s.final), (right, s.early_max)):
+            s = warmup_sweep(kind)
+            for ax, values in ((left, s["final"]), (right, s["early_max"])):
                 ax.fill_between(BASE_LRS, values.min(0), values.max(0), color=color, alpha=0.18, lw=0)
                 ax.loglog(BASE_LRS, values.mean(0), "o-", color=color, label=label, markersize=3.5)
         left.axhline(USABLE, color="#999999", lw=0.8, ls="--")
@@ -240,24 +246,48 @@ def warmup_figure():
     return fig
 
 
-# ----- RAdam's automatic warmup (exercise) ---------------------------------------------------------------
+# ----- the numbers the prose quotes ---------------------------------------------------------------------
 
 
-def radam_rectification(t, beta2: float = BETA2) -> np.ndarray:
-    """RAdam's factor r_t (Liu et al., 2020) that multiplies Adam's step; NaN where rho_t <= 4, the
-    first steps in which RAdam takes an un-normalized momentum step instead."""
-    t = np.asarray(t, dtype=np.float64)
-    rho_inf = 2 / (1 - beta2) - 1
-    rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
-    with np.errstate(invalid="ignore"):
-        r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
-    return np.where(rho > 4, r, np.nan)
+def numbers() -> dict:
+    """Every value the chapter's prose quotes, under its glue name."""
+    worked = worked_values(0.01, WARMUP, STEPS)
+    median, _ = scale_error_quantiles()
+    sizes = step_sizes_at((1, 10, 100))
+    hot = {kind: at_lr(kind, HOT_LR) for kind in ("cosine", "warmup")}
+    radam = radam_rectification([10, 100, 1000])  # exercise 2
+    past = cosine(0.1, total_steps=100)  # exercise 3: a run continued past its plan
+    out = {f"sc_worked_{t}": value for t, value in worked.items() if t != "half_step"}
+    out |= {
+        "sc_half_step": worked["half_step"],
+        **{f"sc_err_median_{t}": float(100 * median[t - 1]) for t in (1, 10, 100)},
+        "sc_zero_first_pct": 100 * zero_at_first_step(),
+        **{f"sc_step_{t}": value for t, value in sizes.items()},
+        "sc_step_ratio": sizes[1] / sizes[100],
+        "sc_usable": USABLE,
+        "sc_hot_lr": hot["warmup"]["lr"],
+        "sc_hot_ratio": hot["cosine"]["final"] / hot["warmup"]["final"],
+        "sc_cosine_best_lr": best("cosine")["lr"],  # "both schedules do best at": the tests check the warmup's
+        "sc_sat_step": SATURATION_STEP,
+        **{f"sc_radam_{t}": float(r) for t, r in zip((10, 100, 1000), radam, strict=True)},
+        "sc_cos_50": float(past(50)),
+        "sc_cos_100": float(past(100)),
+    }
+    for kind in ("cosine", "warmup"):
+        low, high = usable_range(kind)
+        out |= {
+            f"sc_{kind}_low": low,
+            f"sc_{kind}_high": high,
+            f"sc_{kind}_hot_final": hot[kind]["final"],
+            f"sc_{kind}_hot_early": hot[kind]["early_max"],
+            f"sc_{kind}_hot_sat": 100 * hot[kind]["saturated"],
+            f"sc_{kind}_best_final": best(kind)["final"],
+            f"sc_{kind}_one_early": at_lr(kind, 1.0)["early_max"],
+        }
+    return out
 
 
 # ----- the playground -------------------------------------------------------------------------------------
-
-PLAYGROUND_STEPS = 100
-PLAYGROUND_WARMUPS = (0.0, 5.0, 10.0, 20.0, 50.0)
 
 
 def _readout(lr, warmup):
@@ -272,7 +302,7 @@ def playground():
     """Adam on the digits MLP with warmup + cosine: sliders for the base lr and the warmup length."""
     return SingleThreadedPlayground(
         "schedules",
-        mlp(0),
+        digits_mlp(seed=0),
         {
             "Adam": lambda lr, warmup: Adam(lr=warmup_cosine(lr, warmup, PLAYGROUND_STEPS)),
             "Adam, no warmup": lambda lr: Adam(lr=cosine(lr, PLAYGROUND_STEPS)),
@@ -281,8 +311,8 @@ def playground():
             Slider.log("lr", 1e-3, 1.0, 7, 0.1, label="α (base learning rate)"),
             Slider("warmup", PLAYGROUND_WARMUPS, 20.0, label="warmup steps", fmt=".0f"),
         ],
-        steps=PLAYGROUND_STEPS,
-        readout=_readout,
         caption="Adam on the digits MLP with a cosine schedule over 100 steps, with and without a linear "
         "warmup: training loss per step.",
+        steps=PLAYGROUND_STEPS,
+        readout=_readout,
     )

@@ -1,12 +1,14 @@
 """Chapter "Training a real model": softmax regression and a one-hidden-layer MLP on the digits.
 
-Seven optimizers train the MLP with minibatches of 64. Each gets its learning rate from one batched
-sweep over a log grid (seed 0), chosen by the validation loss after STEPS steps, and is then run on
-three seeds (initialization and minibatch order) for the loss bands and the test accuracies.
+It shows that the minibatch-noise formula matches batches actually drawn, and that after training a batch
+of 64 is noisier than the gradient it estimates; that tuned on the validation loss, seven optimizers reach
+test accuracies a few test images apart while their training losses differ more; that RMSProp and AdaGrad
+raise the loss in their first steps and Adam does not; and that for a budget of EARLY steps the adaptive
+methods and Momentum reach a lower loss than GD at any learning rate of its grid.
 
-The heavy results are cached with functools.lru_cache, so the notebook and the tests share them within
-a process. BLAS runs single-threaded inside them: the matrices are small (1077 x 64 x 32), and
-threads cost more than they save on them.
+Each learning rate comes from one batched sweep over a log grid (seed 0), scored by the validation loss
+after STEPS steps; the tuned optimizer then runs on three seeds (initial weights and minibatch order). The
+heavy results are cached; BLAS runs single-threaded inside them (the matrices are small).
 """
 
 from __future__ import annotations
@@ -16,19 +18,29 @@ from typing import NamedTuple
 
 import matplotlib as mpl
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, plots, run
+from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, plots, run, tuning
 from optim_core.chapters import register
-from optim_core.models import MLP, SoftmaxRegression, digits_split, single_threaded
-from optim_core.playground import Playground, Slider
+from optim_core.models import (
+    digits_mlp,
+    digits_softmax,
+    digits_split,
+    gradient_error,
+    minibatch_variance,
+    per_example_grads,
+    sampled_minibatch_variance,
+    single_threaded,
+)
+from optim_core.playground import SingleThreadedPlayground, Slider
 from optim_core.tables import markdown_table
 
+# ----- constants -----------------------------------------------------------------------------------------
+
 STEPS = 300  # 300 minibatches of 64: about 18 passes over the 1077 training images
-BATCH = 64
-HIDDEN = 32
+BATCH = 64  # the batch size of the book's MLP (models.digits_mlp), at which the noise is quoted
 SEEDS = (0, 1, 2)
 EARLY = 20  # the step at which early progress is compared
+BATCH_SIZES = (4, 16, 64, 256, 1024)  # where the minibatch noise is measured
 
 # Every optimizer with its default hyperparameters; only the learning rate is tuned, over 7 values half
 # a decade apart, in a range placed so that the best value lies inside it (the tests check this).
@@ -43,89 +55,51 @@ OPTIMIZERS = {
 }
 NAMES = tuple(OPTIMIZERS)
 
+PLAYGROUND_STEPS = 100
+PLAYGROUND_BATCHES = (16.0, 64.0, 1077.0)
+
 
 # ----- data and models ----------------------------------------------------------------------------------
 
 
-def split():
-    """The digits, 60/20/20 (stratified, seed 0)."""
-    return digits_split(0)
-
-
-@functools.cache
-def mlp(seed: int = 0) -> MLP:
-    """The chapter's MLP (64 -> 32 tanh -> 10) on the training split; seed sets init and batch order."""
-    s = split()
-    return MLP(s.x_train, s.y_train, hidden=HIDDEN, batch_size=BATCH, seed=seed)
-
-
-@functools.cache
-def softmax(batch_size: int = BATCH) -> SoftmaxRegression:
-    """Softmax regression on the training split, with minibatches of batch_size."""
-    s = split()
-    return SoftmaxRegression(s.x_train, s.y_train, batch_size=int(batch_size), seed=0)
-
-
-def digits_figure(n: int = 10):
-    """The first training image of each class, as the model sees it (8 x 8 pixels in [0, 1])."""
-    s = split()
-    fig, axes = plots.figure(ncols=n, width=0.9, height=1.15)
-    with mpl.rc_context(plots.STYLE):
-        for digit, ax in enumerate(axes[:n]):
-            image = s.x_train[np.flatnonzero(s.y_train == digit)[0]].reshape(8, 8)
-            ax.imshow(image, cmap="gray_r", vmin=0, vmax=1)
-            ax.set_title(f"{digit}", fontsize=10)
-            ax.set_axis_off()
-    return fig
-
-
 def sizes() -> dict:
     """Sizes quoted in the text: samples per split, features, parameters of each model, batches per epoch."""
-    s = split()
+    s, model = digits_split(0), digits_mlp(seed=0)
     return {
         "n_train": len(s.y_train),
         "n_val": len(s.y_val),
         "n_test": len(s.y_test),
         "n_features": s.x_train.shape[1],
-        "softmax_dim": softmax().dim,
-        "mlp_dim": mlp().dim,
-        "batches_per_epoch": mlp().batches_per_epoch,
-        "skipped": len(s.y_train) - mlp().batches_per_epoch * BATCH,
+        "softmax_dim": digits_softmax().dim,
+        "mlp_dim": model.dim,
+        "batches_per_epoch": model.batches_per_epoch,
+        "skipped": len(s.y_train) - model.batches_per_epoch * model.batch_size,
     }
 
 
 @functools.cache
 @single_threaded
 def gradient_check(n_coords: int = 12, h: float = 1e-6, seed: int = 0) -> float:
-    """Largest relative error between backpropagation and central differences, over random coordinates
-    of the MLP's gradient at its start point (the full training objective)."""
-    problem = mlp()
-    w = problem.x0
-    grad = problem.grad(w)
-    coords = np.random.default_rng(seed).choice(problem.dim, n_coords, replace=False)
-    worst = 0.0
-    for i in coords:
-        e = np.zeros(problem.dim)
-        e[i] = h
-        numeric = (problem.f(w + e) - problem.f(w - e)) / (2 * h)
-        worst = max(worst, abs(numeric - grad[i]) / max(abs(grad[i]), 1e-8))
-    return float(worst)
+    """Largest relative error of backpropagation against central differences, over random coordinates of
+    the MLP's full gradient at its start point."""
+    model = digits_mlp(seed=0)
+    return gradient_error(model, model.x0, np.random.default_rng(seed).choice(model.dim, n_coords, replace=False), h)
 
 
 def softmax_at_zero() -> dict:
     """The worked computation: at w = 0 every class gets probability 1/10, so f = ln 10, and the
     gradient with respect to the bias b_k is 1/10 minus the share of class k in the training set."""
-    problem = softmax()
+    problem, mlp, y = digits_softmax(), digits_mlp(seed=0), digits_split(0).y_train
     w = np.zeros(problem.dim)
     _, grad_bias = problem.unpack(problem.grad(w))
-    share = np.bincount(split().y_train, minlength=10) / len(split().y_train)
+    share = np.bincount(y, minlength=10) / len(y)
     return {
         "loss": float(problem.f(w)),
         "grad_bias": grad_bias,
         "predicted_grad_bias": 0.1 - share,
         "share": share,
-        "mlp_start_loss": float(mlp(0).f(mlp(0).x0)),
-        "mlp_logit_std": float(np.std(mlp(0).logits(mlp(0).x0, split().x_train))),
+        "mlp_start_loss": float(mlp.f(mlp.x0)),
+        "mlp_logit_std": float(np.std(mlp.logits(mlp.x0, digits_split(0).x_train))),
     }
 
 
@@ -138,89 +112,66 @@ def lr_grid(name: str) -> np.ndarray:
     return np.logspace(low, high, 7)
 
 
-class Sweep(NamedTuple):
-    lrs: np.ndarray  # (K,)
-    loss: np.ndarray  # (STEPS + 1, K): the training loss after each step
-    val_loss: np.ndarray  # (K,)
-    final_w: np.ndarray  # (K, dim)
-
-
 @functools.cache
 @single_threaded
-def sweep(name: str) -> Sweep:
-    """One batched run of an optimizer over its learning-rate grid, on seed 0."""
-    problem, lrs = mlp(0), lr_grid(name)
-    traj = run(OPTIMIZERS[name][0](lrs[:, None]), problem, steps=STEPS)
-    final = traj.params[-1]
-    s = split()
-    val = np.where(np.isnan(traj.loss[-1]), np.inf, problem.loss_on(np.nan_to_num(final), s.x_val, s.y_val))
-    return Sweep(lrs, traj.loss, val, final)
+def lr_sweep(name: str) -> tuning.Sweep:
+    """One batched run of an optimizer over its learning-rate grid on seed 0, scored by the validation loss."""
+    s = digits_split(0)
+    score = tuning.loss_on(s.x_val, s.y_val)
+    return tuning.sweep(OPTIMIZERS[name][0], digits_mlp(seed=0), STEPS, score, lr=lr_grid(name))
 
 
 def tuned_index(name: str) -> int:
     """Index in the grid of the learning rate with the lowest validation loss."""
-    return int(np.argmin(sweep(name).val_loss))
+    return lr_sweep(name).best_index[0]
 
 
 def tuned_lr(name: str) -> float:
-    return float(lr_grid(name)[tuned_index(name)])
+    return lr_sweep(name).best["lr"]
 
 
 def above_tuned(name: str = "GD") -> tuple:
     """The grid's next learning rate above the tuned one, and the training loss it ends with (seed 0)."""
     k = tuned_index(name) + 1
-    return float(lr_grid(name)[k]), float(sweep(name).loss[-1, k])
+    return float(lr_grid(name)[k]), float(lr_sweep(name).trajectory.loss[-1, k])
 
 
 class SeedRuns(NamedTuple):
     loss: np.ndarray  # (len(SEEDS), STEPS + 1)
     test_acc: np.ndarray  # (len(SEEDS),)
-    val_acc: np.ndarray  # (len(SEEDS),)
 
 
 @functools.cache
 @single_threaded
 def seed_runs(name: str) -> SeedRuns:
     """The tuned optimizer on each seed (seed 0 is the sweep's run at the tuned rate, reused)."""
-    s, k = split(), tuned_index(name)
-    losses, finals = [sweep(name).loss[:, k]], [sweep(name).final_w[k]]
+    s, k, traj = digits_split(0), tuned_index(name), lr_sweep(name).trajectory
+    losses, finals = [traj.loss[:, k]], [traj.params[-1, k]]
     for seed in SEEDS[1:]:
-        traj = run(OPTIMIZERS[name][0](tuned_lr(name)), mlp(seed), steps=STEPS)
-        losses.append(traj.loss)
-        finals.append(traj.params[-1])
-    finals = np.array(finals)
-    model = mlp(0)
-    return SeedRuns(
-        np.array(losses), model.accuracy(finals, s.x_test, s.y_test), model.accuracy(finals, s.x_val, s.y_val)
-    )
+        other = run(OPTIMIZERS[name][0](tuned_lr(name)), digits_mlp(seed=seed), steps=STEPS)
+        losses.append(other.loss)
+        finals.append(other.params[-1])
+    return SeedRuns(np.array(losses), digits_mlp(seed=0).accuracy(np.array(finals), s.x_test, s.y_test))
 
 
 def results() -> dict:
     """name -> tuned lr, final training loss (mean over seeds) and test accuracy (mean, std over seeds)."""
-    out = {}
-    for name in NAMES:
-        runs = seed_runs(name)
-        out[name] = {
+    return {
+        name: {
             "lr": tuned_lr(name),
-            "train_loss": float(runs.loss[:, -1].mean()),
-            "test_acc": float(runs.test_acc.mean()),
-            "test_acc_std": float(runs.test_acc.std()),
+            "train_loss": float(seed_runs(name).loss[:, -1].mean()),
+            "test_acc": float(seed_runs(name).test_acc.mean()),
+            "test_acc_std": float(seed_runs(name).test_acc.std()),
         }
-    return out
+        for name in NAMES
+    }
 
 
 def results_table() -> str:
     """The comparison as a Markdown table (test accuracy as mean ± std over the seeds)."""
     header = ["optimizer", "tuned α", f"training loss after {STEPS} steps", "test accuracy"]
-    cells = [
-        [
-            name,
-            f"{r['lr']:.3g}",
-            f"{r['train_loss']:.4f}",
-            f"{100 * r['test_acc']:.1f} % ± {100 * r['test_acc_std']:.1f}",
-        ]
-        for name, r in results().items()
-    ]
+    rows = [(n, r["lr"], r["train_loss"], 100 * r["test_acc"], 100 * r["test_acc_std"]) for n, r in results().items()]
+    cells = [[name, f"{lr:.3g}", f"{loss:.4f}", f"{acc:.1f} % ± {std:.1f}"] for name, lr, loss, acc, std in rows]
     return markdown_table(header, cells, align="lrrr")
 
 
@@ -228,6 +179,123 @@ def early_peak(name: str, window: int = EARLY) -> tuple:
     """The highest mean training loss (over the seeds) in the first `window` steps, and its step."""
     mean = seed_runs(name).loss[:, : window + 1].mean(axis=0)
     return float(mean.max()), int(mean.argmax())
+
+
+# ----- minibatch noise ----------------------------------------------------------------------------------
+
+
+@functools.cache
+@single_threaded
+def sample_grads(where: str) -> np.ndarray:
+    """Every training sample's gradient (rows), at the MLP's start ('start') or after the tuned Adam run on
+    seed 0 ('trained')."""
+    model = digits_mlp(seed=0)
+    w = model.x0 if where == "start" else lr_sweep("Adam").trajectory.params[-1, tuned_index("Adam")]
+    return per_example_grads(model, w)
+
+
+def predicted_noise(where: str, batch_sizes=BATCH_SIZES) -> np.ndarray:
+    """E ||g_B - g||^2 / ||g||^2 for a batch of B samples drawn without replacement (the library's formula)."""
+    g = sample_grads(where)
+    return minibatch_variance(g, batch_sizes).sum(axis=-1) / np.sum(g.mean(axis=0) ** 2)
+
+
+@functools.cache
+@single_threaded
+def measured_noise(where: str, batch_sizes=BATCH_SIZES, samples: int = 8192, seed: int = 0) -> np.ndarray:
+    """The same ratio measured over random batches, max(200, samples // B) of them (small batches, whose
+    errors are heavy-tailed, get more draws)."""
+    g, rng = sample_grads(where), np.random.default_rng(seed)
+    measured = [sampled_minibatch_variance(g, b, max(200, samples // b), rng).sum() for b in batch_sizes]
+    return np.array(measured) / np.sum(g.mean(axis=0) ** 2)
+
+
+def noise_ratio(where: str, batch_size: int = BATCH) -> float:
+    """sqrt(E ||g_B - g||^2) / ||g||: how large the minibatch noise is next to the gradient itself."""
+    return float(np.sqrt(predicted_noise(where, (batch_size,))[0]))
+
+
+def variance_ratio(where: str) -> float:
+    """sigma^2 / ||g||^2: the spread of the per-sample gradients over the squared full gradient."""
+    g = sample_grads(where)  # a "batch" of one sample has the per-sample variance
+    return float(minibatch_variance(g, 1).sum() / np.sum(g.mean(axis=0) ** 2))
+
+
+def break_even_batch(where: str) -> float:
+    """The batch size at which the predicted noise equals the gradient's norm (ratio 1)."""
+    n, r = len(sample_grads(where)), variance_ratio(where)
+    return float(n * r / (n - 1 + r))  # solves (n - B) r = B (n - 1)
+
+
+# ----- why the adaptive methods start fast ------------------------------------------------------------
+
+
+def gradient_spread() -> dict:
+    """How unequal the coordinates of the MLP's first full gradient are."""
+    model = digits_mlp(seed=0)
+    g = np.abs(model.grad(model.x0))
+    p10, p90 = np.percentile(g[g > 0], [10, 90])
+    dead_pixels = int(np.sum(np.all(digits_split(0).x_train == 0, axis=0)))
+    return {
+        "p10": float(p10),
+        "p90": float(p90),
+        "ratio_90_10": float(p90 / p10),
+        "zero_fraction": float(np.mean(g == 0)),
+        "dead_pixels": dead_pixels,
+        "zero_weights": dead_pixels * model.hidden,
+    }
+
+
+def envelope(name: str) -> np.ndarray:
+    """The best training loss over the learning-rate grid at each step (each step's own best α)."""
+    loss = lr_sweep(name).trajectory.loss
+    return np.min(np.where(np.isnan(loss), np.inf, loss), axis=1)
+
+
+def early_losses(step: int = EARLY) -> dict:
+    """name -> the lowest training loss any α of the grid reaches at `step`."""
+    return {name: float(envelope(name)[step]) for name in NAMES}
+
+
+def early_best_lr(name: str, step: int = EARLY) -> float:
+    """The α of the grid with the lowest training loss at `step`."""
+    loss = lr_sweep(name).trajectory.loss[step]
+    return float(lr_grid(name)[np.argmin(np.where(np.isnan(loss), np.inf, loss))])
+
+
+def tuned_early_losses(step: int = EARLY) -> dict:
+    """name -> the training loss at `step` with the α tuned for the final validation loss (mean over seeds)."""
+    return {name: float(seed_runs(name).loss[:, step].mean()) for name in NAMES}
+
+
+# ----- figures ----------------------------------------------------------------------------------------------
+
+
+def digits_figure(n: int = 10):
+    """The first training image of each class, as the model sees it (8 x 8 pixels in [0, 1])."""
+    s = digits_split(0)
+    fig, axes = plots.figure(ncols=n, width=0.9, height=1.15)
+    with mpl.rc_context(plots.STYLE):
+        for digit, ax in enumerate(axes[:n]):
+            ax.imshow(s.x_train[np.flatnonzero(s.y_train == digit)[0]].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_title(f"{digit}", fontsize=10)
+            ax.set_axis_off()
+    return fig
+
+
+def noise_figure():
+    """Relative minibatch noise against the batch size: measured (points) and predicted (lines)."""
+    fig, ax = plots.figure(width=5.6, height=3.6)
+    b = np.geomspace(1, len(digits_split(0).y_train) - 1, 60)
+    with mpl.rc_context(plots.STYLE):
+        for where, color, label in (("start", "#1f77b4", "at the start"), ("trained", "#d62728", "after training")):
+            ax.loglog(b, np.sqrt(predicted_noise(where, b)), color=color, label=f"{label}: predicted")
+            ax.loglog(BATCH_SIZES, np.sqrt(measured_noise(where)), "o", color=color, label=f"{label}: measured")
+        ax.axhline(1.0, color="#999999", lw=0.8, ls="--")
+        ax.axvline(BATCH, color="#999999", lw=0.8, ls=":")
+        ax.set(xlabel="batch size $B$", ylabel=r"noise / signal $\sqrt{E\|g_B - g\|^2}\,/\,\|g\|$")
+        ax.legend(fontsize=8)
+    return fig
 
 
 def band_figure(early: int = 60, top: float = 3.5):
@@ -261,113 +329,10 @@ def band_figure(early: int = 60, top: float = 3.5):
     return fig
 
 
-# ----- minibatch noise ----------------------------------------------------------------------------------
-
-
-@functools.cache
-@single_threaded
-def per_example_grads(where: str) -> np.ndarray:
-    """Every training sample's gradient (rows), at the MLP's start ('start') or after the tuned Adam
-    run on seed 0 ('trained')."""
-    problem = mlp(0)
-    w = problem.x0 if where == "start" else sweep("Adam").final_w[tuned_index("Adam")]
-    x, y = problem.x, problem.y
-    return np.array([problem.grad_on(w, x[i : i + 1], y[i : i + 1]) for i in range(len(y))])
-
-
-BATCH_SIZES = (4, 16, 64, 256, 1024)
-
-
-def predicted_noise(where: str, batch_sizes=BATCH_SIZES) -> np.ndarray:
-    """E ||g_B - g||^2 / ||g||^2 for a batch of B samples drawn without replacement:
-    (N - B) / (B (N - 1)) times the per-sample variance, over the squared full gradient."""
-    g = per_example_grads(where)
-    n, full = len(g), g.mean(axis=0)
-    variance = np.mean(np.sum((g - full) ** 2, axis=1))
-    b = np.asarray(batch_sizes, dtype=np.float64)
-    return (n - b) / (b * (n - 1)) * variance / np.sum(full**2)
-
-
-@functools.cache
-@single_threaded
-def measured_noise(where: str, batch_sizes=BATCH_SIZES, samples: int = 8192, seed: int = 0) -> np.ndarray:
-    """The same ratio measured: the average of ||g_B - g||^2 / ||g||^2 over random batches (max(200,
-    samples // B) of them: small batches, whose errors are heavy-tailed, get more draws)."""
-    g = per_example_grads(where)
-    n, full = len(g), g.mean(axis=0)
-    rng = np.random.default_rng(seed)
-    out = []
-    for b in batch_sizes:
-        draws = [rng.choice(n, b, replace=False) for _ in range(max(200, samples // b))]
-        if b <= 64:
-            estimates = np.array([g[idx].mean(axis=0) for idx in draws])
-        else:  # one matrix product: row d of `select` averages the samples of draw d
-            select = np.zeros((len(draws), n))
-            for row, idx in zip(select, draws, strict=True):
-                row[idx] = 1.0 / b
-            estimates = select @ g
-        out.append(np.mean(np.sum((estimates - full) ** 2, axis=1)) / np.sum(full**2))
-    return np.array(out)
-
-
-def noise_ratio(where: str, batch_size: int = BATCH) -> float:
-    """sqrt(E ||g_B - g||^2) / ||g||: how large the minibatch noise is next to the gradient itself."""
-    return float(np.sqrt(predicted_noise(where, (batch_size,))[0]))
-
-
-def variance_ratio(where: str) -> float:
-    """sigma^2 / ||g||^2: the spread of the per-sample gradients over the squared full gradient."""
-    g = per_example_grads(where)
-    full = g.mean(axis=0)
-    return float(np.mean(np.sum((g - full) ** 2, axis=1)) / np.sum(full**2))
-
-
-def break_even_batch(where: str) -> float:
-    """The batch size at which the predicted noise equals the gradient's norm (ratio 1)."""
-    n, r = len(split().y_train), variance_ratio(where)
-    return float(n * r / (n - 1 + r))  # solves (n - B) r = B (n - 1)
-
-
-def noise_figure():
-    """Relative minibatch noise against the batch size: measured (points) and predicted (lines)."""
-    fig, ax = plots.figure(width=5.6, height=3.6)
-    b = np.geomspace(1, len(split().y_train) - 1, 60)
-    with mpl.rc_context(plots.STYLE):
-        for where, color, label in (("start", "#1f77b4", "at the start"), ("trained", "#d62728", "after training")):
-            ax.loglog(b, np.sqrt(predicted_noise(where, b)), color=color, label=f"{label}: predicted")
-            ax.loglog(BATCH_SIZES, np.sqrt(measured_noise(where)), "o", color=color, label=f"{label}: measured")
-        ax.axhline(1.0, color="#999999", lw=0.8, ls="--")
-        ax.axvline(BATCH, color="#999999", lw=0.8, ls=":")
-        ax.set(xlabel="batch size $B$", ylabel=r"noise / signal $\sqrt{E\|g_B - g\|^2}\,/\,\|g\|$")
-        ax.legend(fontsize=8)
-    return fig
-
-
-# ----- why the adaptive methods start fast ------------------------------------------------------------
-
-
-def gradient_spread() -> dict:
-    """How unequal the coordinates of the MLP's first full gradient are."""
-    problem = mlp(0)
-    g = np.abs(problem.grad(problem.x0))
-    nonzero = g[g > 0]
-    p10, p50, p90 = np.percentile(nonzero, [10, 50, 90])
-    dead_pixels = int(np.sum(np.all(split().x_train == 0, axis=0)))
-    return {
-        "p10": float(p10),
-        "p50": float(p50),
-        "p90": float(p90),
-        "ratio_90_10": float(p90 / p10),
-        "zero_fraction": float(np.mean(g == 0)),
-        "dead_pixels": dead_pixels,
-        "zero_weights": dead_pixels * HIDDEN,
-    }
-
-
 def spread_figure():
     """Histogram of |dw_i| over the MLP's coordinates at the start (log scale), 10th and 90th percentiles marked."""
-    problem = mlp(0)
-    g = np.abs(problem.grad(problem.x0))
+    model = digits_mlp(seed=0)
+    g = np.abs(model.grad(model.x0))
     spread = gradient_spread()
     fig, ax = plots.figure(width=5.6, height=3.0)
     with mpl.rc_context(plots.STYLE):
@@ -377,28 +342,6 @@ def spread_figure():
             ax.axvline(spread[q], color="#d62728", lw=1.0, ls="--")
         ax.set(xlabel=r"$|dw_i|$ at the start (nonzero coordinates)", ylabel="number of coordinates")
     return fig
-
-
-def envelope(name: str) -> np.ndarray:
-    """The best training loss over the learning-rate grid at each step (each step's own best α)."""
-    loss = sweep(name).loss
-    return np.min(np.where(np.isnan(loss), np.inf, loss), axis=1)
-
-
-def early_losses(step: int = EARLY) -> dict:
-    """name -> the lowest training loss any α of the grid reaches at `step`."""
-    return {name: float(envelope(name)[step]) for name in NAMES}
-
-
-def early_best_lr(name: str, step: int = EARLY) -> float:
-    """The α of the grid with the lowest training loss at `step`."""
-    loss = sweep(name).loss[step]
-    return float(lr_grid(name)[np.argmin(np.where(np.isnan(loss), np.inf, loss))])
-
-
-def tuned_early_losses(step: int = EARLY) -> dict:
-    """name -> the training loss at `step` with the α tuned for the final validation loss (mean over seeds)."""
-    return {name: float(seed_runs(name).loss[:, step].mean()) for name in NAMES}
 
 
 def envelope_figure(names=("GD", "Momentum", "RMSProp", "Adam")):
@@ -414,38 +357,75 @@ def envelope_figure(names=("GD", "Momentum", "RMSProp", "Adam")):
     return fig
 
 
-# ----- the playground -------------------------------------------------------------------------------------
+# ----- the numbers the prose quotes ---------------------------------------------------------------------
 
-PLAYGROUND_STEPS = 100
-PLAYGROUND_BATCHES = (16.0, 64.0, 1077.0)
+
+def numbers() -> dict:
+    """Every value the chapter's prose quotes, under its glue name."""
+    size, zero, res, spread = sizes(), softmax_at_zero(), results(), gradient_spread()
+    acc, losses = [r["test_acc"] for r in res.values()], [r["train_loss"] for r in res.values()]
+    (next_lr, next_loss), early, tuned_early = above_tuned("GD"), early_losses(EARLY), tuned_early_losses(EARLY)
+    keys = ("n_train", "n_val", "n_test", "softmax_dim", "mlp_dim", "batches_per_epoch", "skipped")
+    return {
+        **{f"td_{key}": size[key] for key in keys},
+        "td_steps": STEPS,
+        "td_n_total": size["n_train"] + size["n_val"] + size["n_test"],
+        "td_epochs": STEPS * BATCH / size["n_train"],
+        "td_loss_zero": zero["loss"],
+        "td_share8": float(zero["share"][8]),
+        "td_gradb8": float(zero["grad_bias"][8]),
+        "td_mlp_start_loss": zero["mlp_start_loss"],
+        "td_mlp_logit_std": zero["mlp_logit_std"],
+        "td_gradcheck": gradient_check(),
+        "td_noise_start": noise_ratio("start"),
+        "td_noise_trained": noise_ratio("trained"),
+        "td_breakeven_start": break_even_batch("start"),
+        "td_breakeven_trained": break_even_batch("trained"),
+        "td_noise256_start": noise_ratio("start", 256),
+        "td_var_ratio_start": variance_ratio("start"),
+        "td_rms_peak": early_peak("RMSProp")[0],
+        "td_rms_peak_step": early_peak("RMSProp")[1],
+        "td_rms_first_step": tuned_lr("RMSProp") / (1 - 0.99) ** 0.5,
+        "td_adagrad_peak": early_peak("AdaGrad")[0],
+        "td_adagrad_lr": tuned_lr("AdaGrad"),
+        "td_acc_max": 100 * max(acc),
+        "td_acc_min": 100 * min(acc),
+        "td_acc_gap_images": (max(acc) - min(acc)) * size["n_test"],
+        "td_image_pct": 100 / size["n_test"],
+        "td_loss_ratio": max(losses) / min(losses),
+        "td_gd_next_lr": next_lr,
+        "td_gd_next_loss": next_loss,
+        "td_ratio_90_10": spread["ratio_90_10"],
+        "td_zero_pct": 100 * spread["zero_fraction"],
+        "td_dead_pixels": spread["dead_pixels"],
+        "td_zero_weights": spread["zero_weights"],
+        **{f"td_env_{name}": early[name] for name in ("GD", "Momentum", "AdaGrad", "RMSProp", "Adam")},
+        "td_early_step": EARLY,
+        "td_env_ratio": early["GD"] / early["Adam"],
+        "td_tuned_early_GD": tuned_early["GD"],
+        "td_tuned_early_Adam": tuned_early["Adam"],
+        "td_adam_early_lr": early_best_lr("Adam"),
+        "td_adam_tuned_lr": tuned_lr("Adam"),
+        "td_gd_early_lr": early_best_lr("GD"),
+    }
+
+
+# ----- the playground -------------------------------------------------------------------------------------
 
 
 def _epoch_readout(batch_size):
-    b = int(batch_size)
-    n = len(split().y_train)
+    b, n = int(batch_size), digits_softmax().n_samples
     if b >= n:
         return f"full batch: every step uses all {n} training images (one pass per step)"
     return f"batch of {b}: one pass over the {n} training images takes {n // b} steps"
 
 
-class SingleThreadedPlayground(Playground):
-    """A Playground whose runs use one BLAS thread, like the rest of this chapter's computations."""
-
-    def grid(self):
-        with threadpool_limits(limits=1, user_api="blas"):
-            return super().grid()
-
-    def compute(self, values):
-        with threadpool_limits(limits=1, user_api="blas"):
-            return super().compute(values)
-
-
 @register("training_digits")
-def playground() -> Playground:
+def playground() -> SingleThreadedPlayground:
     """Softmax regression on the digits: one α for three optimizers, and the batch size."""
     return SingleThreadedPlayground(
         "training_digits",
-        lambda batch_size: softmax(int(batch_size)),
+        lambda batch_size: digits_softmax(int(batch_size)),
         {
             "GD": lambda lr: GD(lr),
             "Momentum": lambda lr: Momentum(lr, beta=0.9),
