@@ -20,6 +20,7 @@ def pytest_collection_modifyitems(items):
 
 # ----- the no-drift contract: every number a chapter's prose quotes is read by one of its tests ----------
 import importlib  # noqa: E402
+import re  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -41,6 +42,9 @@ class ReadTracker(dict):
 
 def _whole_module_selected(config) -> bool:
     """Only a full run of a test file can tell whether every name was read (not one chosen with -k or ::)."""
+    worker = getattr(config, "workerinput", None)  # under xdist, each file must run whole in one worker
+    if worker is not None and not re.search(r"--dist[= ](loadfile|loadscope)", " ".join(worker["mainargv"])):
+        return False
     return not config.getoption("keyword") and not any("::" in arg for arg in config.args)
 
 

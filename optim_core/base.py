@@ -48,6 +48,7 @@ class Optimizer:
                 raise ValueError(f"{field.name} must be True or False (got {value!r})")
         for name, value in self._checked().items():
             object.__setattr__(self, name, value)
+        self._check_grids()
         # What a state of this optimizer looks like: its type, and which fields are arrays.
         object.__setattr__(self, "_state_template", self.init(np.zeros(0)))
 
@@ -74,6 +75,29 @@ class Optimizer:
         if self.elementwise and params.size >= 4 * CHUNK and scalar_hyperparameters:
             return self._chunked_step(params, grad, state)
         return self._step(params, grad, state)
+
+    def _check_grids(self):
+        """The grid convention: a hyperparameter is one number, or a grid of settings whose last axis has
+        length 1, so that it broadcasts over the parameters' batch dimensions and never along their
+        coordinates (`GD(np.array([0.1, 0.45]))` on a 2-D problem would otherwise be one run with a
+        learning rate per coordinate instead of two runs). The grids must broadcast together."""
+        grids = {}
+        for name, value in self.hyperparameters().items():
+            shape = np.shape(value(1) if callable(value) else value)
+            if len(shape) == 0:
+                continue
+            if shape[-1] != 1:
+                example = "lr=np.array([0.1, 0.45])[:, None]" if name == "lr" else f"{name}=values[:, None]"
+                raise ValueError(
+                    f"{name} has shape {shape}: a grid of settings needs a last axis of length 1, one run per "
+                    f"value (e.g. {example}); per-coordinate hyperparameters are not supported"
+                )
+            grids[name] = shape
+        try:
+            np.broadcast_shapes(*grids.values())
+        except ValueError:
+            shown = ", ".join(f"{name} {shape}" for name, shape in grids.items())
+            raise ValueError(f"the hyperparameter grids do not broadcast together: {shown}") from None
 
     def _check_state(self, state, shape: tuple):
         """The state must be one this optimizer's init made for params of this shape."""

@@ -58,9 +58,13 @@ class Quadratic:
     @classmethod
     def from_condition(cls, kappa: float, L: float = 4.0, angle: float = 0.0) -> Quadratic:
         """The ravine with condition number kappa = L / mu."""
-        kappa = _real_number("kappa", kappa)
-        if kappa < 1:
-            raise ValueError(f"kappa must be finite and >= 1 (got {kappa})")
+        try:
+            number = _real_number("kappa", kappa)
+        except ValueError:
+            number = np.nan
+        if not number >= 1:
+            raise ValueError(f"kappa must be finite and >= 1 (got {kappa!r})")
+        kappa = number
         return cls(mu=L / kappa, L=L, angle=angle)
 
     @property

@@ -170,7 +170,7 @@ def test_a_label_cannot_close_the_script_element():
         (lambda: Quadratic(angle=np.nan), "angle must be one finite real number"),
         (lambda: Quadratic(angle=np.inf), "angle must be one finite real number"),
         (lambda: Quadratic(L=np.complex128(4.0)), "L must be one finite real number"),
-        (lambda: Quadratic.from_condition("5"), "kappa must be one finite real number"),
+        (lambda: Quadratic.from_condition("5"), "kappa must be finite and >= 1"),
         (lambda: Quadratic.from_condition(0.5), "kappa must be finite and >= 1"),
     ],
 )
@@ -249,3 +249,24 @@ def test_minibatch_steps_count_from_one(step):
     split, mlp, _ = _digits()
     with pytest.raises(ValueError, match="step must be an integer >= 1"):
         mlp(split.x_train, split.y_train).batch_indices(step)
+
+
+# ----- D4: the grid convention ----------------------------------------------------------------------------------
+def test_a_grid_needs_a_last_axis_of_length_one():
+    with pytest.raises(ValueError, match=r"lr has shape \(2,\): a grid of settings needs a last axis of length 1"):
+        GD(np.array([0.1, 0.45]))
+    with pytest.raises(ValueError, match=r"beta1 has shape \(3,\)"):
+        Adam(0.1, beta1=np.array([0.0, 0.5, 0.9]))
+    grid = run(GD(np.array([0.1, 0.45])[:, None]), Quadratic(), steps=5)
+    assert grid.loss.shape == (6, 2)  # two runs, one per value
+
+
+def test_grids_must_broadcast_together_and_are_named():
+    with pytest.raises(ValueError, match=r"do not broadcast together: lr \(3, 1\), beta1 \(2, 1\)"):
+        Adam(lr=np.ones((3, 1)) * 0.1, beta1=np.full((2, 1), 0.9))
+    assert Adam(lr=np.full((3, 1, 1), 0.1), beta1=np.full((2, 1), 0.9)).batch_shape((2,)) == (3, 2, 2)
+
+
+def test_a_scheduled_grid_follows_the_same_convention():
+    with pytest.raises(ValueError, match=r"lr has shape \(2,\)"):
+        GD(lambda t: np.array([0.1, 0.2]))
