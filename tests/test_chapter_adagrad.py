@@ -4,56 +4,16 @@ import inspect
 
 import numpy as np
 import pytest
+from book_files import assert_quoted
 from torch_support import require_torch
 
 from optim_core import AdaGrad, run
 from optim_core.chapters import adagrad as ch
 from optim_core.problems import RAVINE
 
-# name -> (value, relative tolerance). The settings the prose states are exact; measured values get the
-# tolerance of a last printed digit or tighter (they are deterministic: seeded data, no randomness in runs).
-QUOTED = {
-    "eps": (1e-10, 0),
-    "ravine_steps": (40, 0),
-    "ravine_lr_gd": (0.45, 0),
-    "ravine_lr_ada": (0.8, 0),
-    "ravine_gd_limit": (0.5, 0),
-    "ravine_rate_steep": (0.1959, 1e-3),
-    "ravine_rate_ratio_end": (2.199, 1e-3),
-    "sparse_n_samples": (1000, 0),
-    "sparse_n_common": (5, 0),
-    "sparse_n_rare": (20, 0),
-    "sparse_rare_freq": (0.0292, 1e-9),
-    "sparse_grad_ratio": (12.04, 1e-3),
-    "sparse_curv_ratio": (30.22, 1e-3),
-    "sparse_budget": (30, 0),
-    "sparse_n_grid": (33, 0),
-    "sparse_grid_lo": (0.01, 1e-12),
-    "sparse_grid_hi": (100.0, 1e-12),
-    "sparse_per_decade": (8, 0),
-    "sparse_gd_lr": (10.0, 1e-12),
-    "sparse_gd_gap": (9.859e-3, 1e-3),
-    "sparse_ada_lr": (10 ** (1 / 8), 1e-12),
-    "sparse_ada_gap": (5.658e-9, 1e-3),
-    "sparse_factor": (1.743e6, 1e-3),
-    "sparse_gd_common_err": (0.1080, 1e-3),
-    "sparse_gd_rare_err": (0.2912, 1e-3),
-    "sparse_rate_ratio": (12.48, 1e-3),
-    "tune_steps": (100, 0),
-    "tune_tol": (1e-3, 0),
-    "decay_sigma": (0.5, 0),
-    "decay_stream_steps": (10_000, 0),
-    "decay_sqrt_law": (1.004, 1e-3),
-    "decay_drop": (10.36, 1e-3),
-    "decay_beale_steps": (1000, 0),
-    "decay_beale_gap_mid": (0.9498, 1e-3),
-    "decay_beale_gap": (0.3369, 1e-3),
-}
-
 
 def test_quoted_values(numbers):
-    for name, (value, rel) in QUOTED.items():
-        assert numbers[name] == pytest.approx(value, rel=rel, abs=0), name
+    assert_quoted(numbers, "adagrad")
 
 
 def test_default_eps_is_torchs(numbers):

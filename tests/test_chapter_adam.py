@@ -2,52 +2,15 @@
 
 import numpy as np
 import pytest
+from book_files import assert_quoted
 
 from optim_core import Adam, Momentum, run, theory
 from optim_core.chapters import adam as ch
 from optim_core.problems import SURFACES, Scaled
 
-# Values the prose states, with the relative tolerance each is pinned to (the computations are deterministic).
-QUOTED = {
-    "ratio_predicted": (0.1 / np.sqrt(0.001), 1e-15),
-    "ratio_measured": (3.16228, 1e-5),
-    "peak_t": (12, 0),
-    "peak_ratio": (6.56852, 1e-6),
-    "ratio_100": (3.24080, 1e-5),
-    "ratio_1000": (1.25758, 1e-5),
-    "below_110": (1751, 0),
-    "below_101": (3925, 0),
-    "early_max_plain": (6.0586, 1e-4),
-    "eps_step": (1e-9 / (1e-9 + 1e-8), 1e-12),
-    "largest_saddle": (1.63222, 1e-4),
-    "largest_normal": (1.06102, 1e-4),
-    "largest_cauchy": (2.38481, 1e-4),
-    "escape_size": (1.35138, 1e-4),
-    "escape_step": (48, 0),
-    "paper_bound": (3.16228, 1e-6),
-    "worst_limit": (7.27029, 1e-6),
-    "growth": (1.11, 1e-12),
-    "worst_200": (3.09608, 1e-6),
-    "spike_10000": (3.16221, 1e-5),
-    "relapse_step": (280, 0),
-    "relapse_high": (0.60242, 1e-3),
-    "escape_Momentum": (105, 0),
-    "escape_RMSProp": (1, 0),
-    "escape_Adam": (6, 0),
-    "mom_rosen_diverged": (5, 0),
-    "rosen_final_RMSProp": (2.6911, 1e-3),
-    "rosen_final_Adam": (0.24766, 1e-3),
-    "rmsprop_first": (1 / np.sqrt(0.001), 1e-5),  # up to eps
-    "ex1_a": (0.5 / np.sqrt(0.1), 1e-12),
-    "ex1_b": (1.0, 1e-12),
-    "ex3_worst_100": (11.8736, 1e-5),
-    "ex3_worst_1000": (3.4615e17, 1e-4),
-}
-
 
 def test_quoted_values(numbers):
-    for name, (expected, rel) in QUOTED.items():
-        assert numbers[name] == pytest.approx(expected, rel=rel), name
+    assert_quoted(numbers, "adam")
 
 
 # ----- Momentum + RMSProp; the reductions to RMSProp and SignGD ---------------------------------------------------

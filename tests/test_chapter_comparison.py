@@ -3,29 +3,16 @@
 numbers() gives integers as integers and every other number as the text the prose shows (3 significant
 digits, powers of ten as 10ⁿ); `value` reads that text back, so the claims are checked on what the reader sees."""
 
-import re
-
 import numpy as np
 import pytest
+from book_files import assert_quoted
+from book_files import quoted_number as value
 
 from optim_core import AdaGrad, run
 from optim_core.chapters import comparison as ch
 from optim_core.problems import Quadratic
 
 SIX = tuple(ch.OPTIMIZERS)
-_DIGITS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
-
-
-def value(quoted) -> float:
-    """A quoted number read back from its text: "−0.857", "2.4 × 10⁻¹⁴", "10⁻⁶", "1160" (ints pass through)."""
-    if isinstance(quoted, int):
-        return quoted
-    text = quoted.replace("−", "-").replace(" ", "")
-    power = re.fullmatch(r"(?:(-?[\d.]+)×)?(-?)10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", text)
-    if power:
-        mantissa = float(power[1] or 1.0) * (-1.0 if power[2] else 1.0)
-        return mantissa * 10.0 ** int(power[3].translate(_DIGITS))
-    return float(text)
 
 
 @pytest.fixture(scope="module")
@@ -40,31 +27,8 @@ def test_value_reads_the_text_back():
     )
 
 
-# The values the prose quotes that are settings or measurements with no relation to check them against, at the
-# precision the prose prints them (a change in the third significant digit fails). Integers exactly.
-QUOTED = {
-    "n_sparse": 25, "n_rare": 20, "rare_freq": 0.03, "saddle_y0": 0.001, "ravine_x0_1": -4.5, "ravine_x0_2": 1.0,
-    "rosen_x0_1": -1.5, "rosen_min_1": 1.0, "late": 50, "escape_height": 0.5, "rotation_deg": 45, "rare_lag_step": 100,
-    "lr_ravine_signgd": 0.0681, "lr_rosen_gd": 0.00147, "lr_saddle_gd": 0.681, "lr_saddle_signgd": 0.0147,
-    "lr_sparse_gd": 10.0, "lr_sparse_rmsprop": 0.0681, "final_rosen_gd": 0.261, "final_rosen_adagrad": 0.19,
-    "final_rosen_rmsprop": 0.0811, "final_sparse_signgd": 1.2e-4, "final_saddle_adamw": 5.7e-8,
-    "final_rosen_adamw": 0.00577, "nodecay_saddle": 2.4e-14, "nodecay_rosen": 4.4e-8, "rare_lag": 8.72,
-    "ravine_floor_runs": 15, "lion_lucky_step": 372, "lion_lucky_final": 0.0305, "escape_gd": 13, "escape_mom": 9,
-    "escape_sign": 34, "rms_ravine_arrived": 7, "rms_sparse_arrived": 34, "sign_ravine_late": 0.00427,
-    "steps_ravine_gd": 75, "steps_ravine_momentum": 144, "steps_ravine_adagrad": 7, "steps_ravine_rmsprop": 243,
-    "steps_ravine_adam": 138, "steps_ravine_adamw": 76, "steps_rosen_momentum": 801, "steps_rosen_adam": 706,
-    "steps_saddle_gd": 18, "steps_saddle_momentum": 133, "steps_saddle_adagrad": 11, "steps_saddle_rmsprop": 13,
-    "steps_saddle_adam": 129, "steps_sparse_gd": 180, "steps_sparse_momentum": 119, "steps_sparse_adagrad": 21,
-    "steps_sparse_adam": 115, "rot_adagrad": 114, "rot_adam": 143, "beta_tuned": 0.5, "beta_tuned_lr": 1.0,
-    "beta_tuned_steps": 23, "norule_steps": 5, "adam_ravine_quarter": 141, "adam_ravine_x4": 150,
-    "adam_rosen_half": 904, "pg_steps": 300, "steps_short": 300, "steps_rosenbrock": 1000,
-}  # fmt: skip
-
-
 def test_quoted_values(numbers):
-    for name, expected in QUOTED.items():
-        got = value(numbers[name])
-        assert got == (expected if isinstance(expected, int) else pytest.approx(expected, rel=5e-3)), name
+    assert_quoted(numbers, "comparison")
 
 
 # ----- the protocol ------------------------------------------------------------------------------------------------

@@ -2,47 +2,16 @@
 
 import numpy as np
 import pytest
+from book_files import assert_quoted
 
 from optim_core import GD, run
 from optim_core.chapters import ema as ch
 from optim_core.ema import ema, ema_weights
 from optim_core.plots import color_of
 
-# Values the prose quotes, with the tolerance each needs: exact where the arithmetic is exact in binary
-# (the hand computation, integer step counts), the last printed digit otherwise.
-QUOTED = {
-    "ema_worked_v1": (1.0, 0),
-    "ema_worked_v2": (2.5, 0),
-    "ema_worked_v3": (5.25, 0),
-    "ema_worked_unrolled": (5.25, 0),
-    "ema_worked_hat": (6.0, 1e-14),  # 5.25 / (7/8)
-    "ema_share_05": (0.75, 1e-12),  # 1 - 0.5^2
-    "ema_share_09": (1 - 0.9**10, 1e-12),  # 65.1%
-    "ema_share_099": (0.634, 5e-4),
-    "ema_share_limit": (1 - np.exp(-1), 1e-15),
-    "ema_half_life_09": (6.58, 5e-3),
-    "ema_memory_09": (10, 1e-12),
-    "ema_memory_0999": (1000, 1e-9),
-    "ema_noise_09": (0.230, 5e-4),
-    "ema_noise_pred_09": (0.229, 5e-4),
-    "ema_lag_09": (9.0, 1e-6),  # beta / (1 - beta)
-    "ema_noise_098": (0.102, 5e-4),
-    "ema_noise_pred_098": (0.101, 5e-4),
-    "ema_lag_098": (49.0, 1e-6),
-    "ema_early_plain": (2.08, 5e-3),
-    "ema_early_corrected": (0.25, 5e-3),
-    "ema_reach95_09": (29, 0),
-    "ema_reach95_099": (299, 0),
-    "ema_reach95_0999": (2995, 0),
-    "ema_adam_ratio": (0.1 / np.sqrt(0.001), 1e-12),  # (1 - beta1) / sqrt(1 - beta2) = 3.16
-    "ema_lr5": (0.2040, 5e-5),
-    "ema_const_plain": (4.5, 1e-12),  # v_1 = 0.1 * 5
-}
-
 
 def test_quoted_values(numbers):
-    for name, (expected, tol) in QUOTED.items():
-        assert numbers[name] == pytest.approx(expected, rel=0, abs=tol), name
+    assert_quoted(numbers, "ema")
 
 
 # ----- the worked computation ---------------------------------------------------------------------------------

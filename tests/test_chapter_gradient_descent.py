@@ -2,49 +2,16 @@
 
 import numpy as np
 import pytest
+from book_files import assert_quoted
 
 from optim_core import GD, run
 from optim_core.chapters import gradient_descent as ch
 from optim_core.problems import RAVINE, Quadratic
 from optim_core.theory import gd_rate
 
-# Values the prose quotes, with the tolerance each needs: the hand arithmetic to rounding error, step counts
-# exactly, measured values to the last digit printed.
-QUOTED = {
-    "gd_w1_1": (-4.5 + 0.4 * 0.9, 1e-14),  # w_1 = (-4.5, 1) - 0.4 (-0.9, 4)
-    "gd_w1_2": (1 - 0.4 * 4, 1e-14),
-    "gd_w2_2": (0.36, 1e-14),  # (1 - 0.4 L)^2
-    "gd_f045_shallow": (0.91, 1e-14),
-    "gd_f045_steep": (-0.8, 1e-14),
-    "gd_crawl_w1": (-2.01, 5e-3),
-    "gd_flip_w1": (0.0, 0),
-    "gd_flip_w2": (1.0, 0),
-    "gd_kept_w1": (1.0, 1e-12),
-    "gd_kept_w2": (0.111, 5e-4),
-    "gd_diverged_at": (242, 0),  # 1.1^t passes the bound 1e10 at t = 242
-    "gd_thr_low": (-0.9, 1e-14),
-    "gd_thr_high": (-1.1, 1e-14),
-    "gd_bracket_low": (0.4965, 5e-5),
-    "gd_bracket_high": (0.5014, 5e-5),
-    "gd_best_swept": (0.4717, 5e-5),
-    "gd_optimal_lr": (2 / 4.2, 1e-15),
-    "gd_rate_formula": (19 / 21, 1e-15),
-    "gd_steps_k20": (76, 0),
-    "gd_steps_k100": (368, 0),
-    "gd_steps_k1000": (3633, 0),
-    "gd_per_kappa_1000": (3.63, 5e-3),
-    "gd_ex1_shallow": (0.94, 1e-14),
-    "gd_ex1_steep": (-0.2, 1e-14),
-    "gd_ex1_steps": (5, 0),  # 0.2^4 = 1.6e-3 > 1e-3 > 0.2^5
-    "gd_ex1_w1": (-4.5 * 0.94**5, 1e-12),
-    "gd_ex2_loss": (2.0, 1e-6),  # 1/2 L (+-1)^2
-    "gd_ex4_steps": (643, 0),
-}
-
 
 def test_quoted_values(numbers):
-    for name, (expected, tol) in QUOTED.items():
-        assert numbers[name] == pytest.approx(expected, rel=0, abs=tol), name
+    assert_quoted(numbers, "gradient_descent")
 
 
 def test_ravine_is_the_books_quadratic():

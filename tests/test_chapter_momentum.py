@@ -6,66 +6,20 @@ import math
 
 import numpy as np
 import pytest
+from book_files import assert_quoted
 from torch_support import require_torch
 
 from optim_core import GD, Momentum, run
 from optim_core.chapters import momentum as ch
 from optim_core.measure import distance
-from optim_core.notebook import plain
 from optim_core.problems import Quadratic, Rosenbrock, rotation
 from optim_core.theory import gd_best, heavy_ball_best, momentum_rate, momentum_stable_lr, steps_for_rate
 
 RAVINE, BETA, LR = ch.RAVINE, ch.BETA, ch.LR
 
-# Every glued value at the precision the prose prints it (abs tolerance = half a unit of the last printed digit;
-# 0 for counts, which must be exact integers).
-QUOTED = {
-    # setup, the first figure and the two forms
-    "kappa": (100, 0.5), "mu": (0.04, 0.005), "L": (4.0, 0), "lr": (0.45, 0), "beta": (0.9, 0),
-    "tol_factor": (1e6, 0.5), "gd_gap100": (1.07e-2, 0.5e-3), "mom_gap100": (1.45e-5, 0.5e-6),
-    "ema_lr": (4.5, 1e-9), "form_steps": (300, 0), "form_gap": (6.1e-16, 0.5e-17),
-    "factor": (10, 1e-9), "factor99": (100, 1e-9),
-    # cancel and accumulate
-    "vconst": (10, 1e-9), "valt": (0.526, 5e-4), "vratio": (19, 1e-9), "vconst_end": (9.85, 5e-3),
-    "ratio_shallow": (0.67, 5e-3), "ratio_steep": (0.075, 5e-4), "gd_div": (9, 0), "gd_div_factor": (9, 1e-9),
-    "swing": (0.949, 5e-4), "gd_swing": (0.8, 0.05),
-    # speed and the optimal parameters
-    "s_gd_at_lr": (760, 0), "s_gd_best": (691, 0), "s_momentum_at_lr": (257, 0), "s_momentum_best": (239, 0),
-    "s_heavy_ball_optimal": (88, 0), "speedup09": (2.9, 0.05), "speedup_opt": (7.9, 0.05),
-    "astar": (0.826, 5e-4), "bstar": (0.669, 5e-4), "hb_rate": (0.818, 5e-4), "gd_best_lr": (0.495, 5e-4),
-    "gd_rate": (0.980, 5e-4),
-    # stability limits
-    "sweep_n": (60, 0), "lim_gd": (0.50, 5e-3), "lim_mom": (0.95, 5e-3), "lim_ema": (9.5, 0.05),
-    "big_gd": (0.48, 5e-3), "big_mom": (0.94, 5e-3), "edge_below": (3e-68, 0.5e-68), "edge_above": (692, 0),
-    # choosing beta
-    "bsweep_runs": (3162, 0), "bsweep_cap": (1500, 0), "kappa09": (1442, 0.5), "b09_k10": (248, 0),
-    "b09_k100": (248, 0), "b09_k1000": (273, 0), "brange_k10_lo": (0.18, 5e-3), "brange_k10_hi": (0.57, 5e-3),
-    "brange_k100_lo": (0.60, 5e-3), "brange_k100_hi": (0.84, 5e-3), "brange_k1000_lo": (0.87, 5e-3),
-    "brange_k1000_hi": (0.93, 5e-3), "window_lo": (0.10, 5e-3), "window_hi": (0.86, 5e-3),
-    "window_th_lo": (0.066, 5e-4), "window_th_hi": (0.949, 5e-4), "first_ok_k1000": (0.69, 5e-3),
-    "best_k10": (24, 0), "bstar_k1000": (0.88, 5e-3),
-    # the kappa sweep
-    "rate_dev": (0.0019, 0.5e-4), "slope_gd": (1.00, 5e-3), "slope_hb": (0.53, 5e-3), "ratio_k1000": (23, 0.5),
-    "gd_growth": (100, 0.5),
-    # Nesterov
-    "nest_lr": (0.3, 0), "nest_limit": (0.339, 5e-4), "nest_big": (0.33, 5e-3), "steep_hb": (0.949, 5e-4),
-    "rate_hb": (0.949, 5e-4), "steep_nag": (0.655, 5e-4), "rate_nag": (0.943, 5e-4), "nsteps_hb": (262, 0),
-    "nsteps_nag": (236, 0), "ros_lr": (0.001, 0), "ros_larger": (0.0012, 0), "ros_hb": (1439, 0),
-    "ros_nag": (1334, 0), "ros_div": (8, 0),
-    # exercises
-    "ex1_09": (1, 1e-9), "ex1_099": (10, 1e-9), "ex2_torch": (0.75, 1e-9), "ex2_ema": (1.5, 1e-9),
-    "ex3_gd": (69078, 0.5), "ex3_hb": (691, 0.5), "ex4_pi": (0.053, 5e-4), "ex4_theta": (1.52, 5e-3),
-    "ex4_amp": (0.076, 5e-4),
-}  # fmt: skip
-
 
 def test_quoted_values(numbers):
-    assert set(numbers) == {f"mom_{name}" for name in QUOTED}
-    for name, (expected, tol) in QUOTED.items():
-        value = numbers[f"mom_{name}"]
-        assert abs(value - expected) <= tol + 1e-12 * abs(expected), name
-        if tol == 0 and isinstance(expected, int):
-            assert isinstance(plain(value), int), f"{name} is a count: glue must print it without a decimal point"
+    assert_quoted(numbers, "momentum")
 
 
 def test_chapter_ravine():

@@ -1,10 +1,12 @@
 """Every number and claim of the chapter "A practical guide" (book/12_practical_guide.ipynb).
 
-QUOTED pins each value the prose quotes: memory sizes and widths exactly (they are sums and counts of grid
-points), learning rates to 1e-3 relative, and the digits values to 1e-5 (BLAS may order sums differently)."""
+tests/quoted/practical_guide.toml pins each quoted value: memory sizes and widths exactly (they are sums
+and counts of grid points), learning rates to 1e-3 relative, and the digits values to 1e-5 (BLAS may
+order sums differently)."""
 
 import numpy as np
 import pytest
+from book_files import assert_quoted
 
 from optim_core import GD, Adam, Lion, Momentum, run
 from optim_core.base import state_count
@@ -12,55 +14,9 @@ from optim_core.chapters import get
 from optim_core.chapters import practical_guide as ch
 from optim_core.problems import RAVINE, Quadratic
 
-QUOTED = {
-    "one_copy": (28.0, 0),
-    "n_params_billion": (7.0, 0),
-    "arrays_GD": (0, 0),
-    "state_Adam": (56.0, 1e-12),
-    "lion_saving": (28.0, 1e-12),
-    "total_GD": (56.0, 1e-12),
-    "total_Lion": (84.0, 1e-12),
-    "total_Adam": (112.0, 1e-12),
-    "total_AMSGrad": (140.0, 1e-12),
-    "small_copy": (5.2, 1e-12),
-    "small_adam": (20.8, 1e-12),
-    "small_lion": (15.6, 1e-12),
-    "digits_f_min": (0.252518, 1e-6),
-    "target_ravine": (1e-7, 1e-20),
-    "target_digits": (0.022562, 1e-5),
-    "width_Adam_ravine": (2.375, 0),
-    "width_Adam_Rosenbrock": (0.75, 0),
-    "width_Adam_digits": (0.875, 0),
-    "width_Momentum_Rosenbrock": (0.25, 0),
-    "width_Momentum_digits": (1.125, 0),
-    "width_RMSProp_digits": (0.875, 0),
-    "width_GD_ravine": (0.5, 0),
-    "width_SignGD_ravine": (0.0, 0),
-    "width_Lion_digits": (0.0, 0),
-    "spread_GD": (3.125, 1e-9),
-    "spread_Momentum": (2.125, 1e-9),
-    "spread_AdaGrad": (1.0, 1e-9),
-    "spread_RMSProp": (1.125, 1e-9),
-    "spread_Adam": (1.625, 1e-9),
-    "best_GD_Rosenbrock": (0.0017783, 1e-6),
-    "best_GD_digits": (2.3714, 1e-3),
-    "gd_largest_good": (0.42170, 1e-4),
-    "gd_next_lr": (0.56234, 1e-4),
-    "two_over_L": (0.5, 0),
-    "adam_points": (7, 0),
-    "adam_span": (0.75, 0),
-    "adam_per_decade": (2, 0),
-    "adam_spacing": (0.5, 0),
-    "sched_Lion_digits": (0.875, 0),
-    "sched_SignGD_ravine": (2.375, 0),
-    "sched_gap_Lion_digits": (0.005758, 1e-5),
-}
-
 
 def test_quoted_values(numbers):
-    assert set(QUOTED) == set(numbers)
-    for name, (expected, tol) in QUOTED.items():
-        assert numbers[name] == pytest.approx(expected, abs=tol), name
+    assert_quoted(numbers, "practical_guide")
 
 
 # ----- memory -------------------------------------------------------------------------------------------

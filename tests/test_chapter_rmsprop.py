@@ -5,60 +5,16 @@ import itertools
 
 import numpy as np
 import pytest
+from book_files import assert_quoted
 from torch_support import require_torch
 
 from optim_core import RMSProp, run
 from optim_core.chapters import rmsprop as ch
 from optim_core.problems import BEALE_FROM_WALL
 
-# name -> (value, relative tolerance). The settings the prose states are exact; measured values get the
-# tolerance of a last printed digit or tighter (everything here is deterministic).
-QUOTED = {
-    "beta": (0.99, 0),
-    "eps": (1e-8, 0),
-    "race_n_grid": (33, 0),
-    "race_grid_lo": (0.01, 1e-12),
-    "race_grid_hi": (100.0, 1e-12),
-    "race_steps": (1000, 0),
-    "race_long_steps": (2000, 0),
-    "race_tol": (1e-3, 0),
-    "race_path_distance": (0.004393, 1e-3),
-    "race_ada_gap": (0.3369, 1e-3),
-    "race_rms_gap": (9.262e-7, 1e-3),
-    "race_factor": (3.638e5, 1e-3),
-    "race_rms_hit": (794, 0),
-    "race_ada_best_long": (0.09935, 1e-3),
-    "race_growth": (151.36, 1e-4),
-    "race_ada_change": (4.933e-4, 1e-3),
-    "race_rms_low": (2.748e-9, 1e-3),
-    "race_rms_low_step": (1089, 0),
-    "race_overshoot": (1097, 0),
-    "race_unstable_from": (1018, 0),
-    "race_cycle_lo": (0.5267, 1e-3),
-    "race_cycle_hi": (0.6762, 1e-3),
-    "race_cycle_jump": (0.4472, 1e-3),
-    "race_ada_gap_long": (0.09935, 1e-3),
-    "sparse_budget": (30, 0),
-    "sparse_ada_lr": (10 ** (1 / 8), 1e-12),
-    "sparse_rms_lr": (0.1, 1e-12),
-    "sparse_ada_gap": (5.658e-9, 1e-3),
-    "sparse_rms_gap": (4.620e-9, 1e-3),
-    "beta_steps": (100, 0),
-    "beta_n_betas": (7, 0),
-    "beta_best_beta": (0.99, 0),
-    "beta_sign_dev": (6.464e-6, 1e-3),
-    "beta_flare_09": (2.860, 1e-3),
-    "beta_flare_09_step": (92, 0),
-    "beta_gap_0": (9.644e-3, 1e-3),
-    "beta_gap_09": (3.074e-5, 1e-3),
-    "beta_gap_099": (1.512e-13, 1e-3),
-    "beta_gap_0999": (9.584e-11, 1e-3),
-}
-
 
 def test_quoted_values(numbers):
-    for name, (value, rel) in QUOTED.items():
-        assert numbers[name] == pytest.approx(value, rel=rel, abs=0), name
+    assert_quoted(numbers, "rmsprop")
 
 
 def test_defaults_are_torchs(numbers):

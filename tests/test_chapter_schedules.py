@@ -7,6 +7,7 @@ are tested as relations.
 
 import numpy as np
 import pytest
+from book_files import assert_quoted
 
 from optim_core import Adam, run
 from optim_core.chapters import get
@@ -14,53 +15,9 @@ from optim_core.chapters import schedules as ch
 from optim_core.models import digits_mlp
 from optim_core.schedules import cosine, warmup_cosine
 
-# name -> (value, tolerance), at least as precise as the prose prints the value.
-QUOTED = {
-    "sc_worked_1": (0.0005, 1e-17),
-    "sc_worked_10": (0.005, 1e-16),
-    "sc_worked_20": (0.01, 1e-16),
-    "sc_worked_21": (0.01, 1e-16),
-    "sc_worked_111": (0.005, 1e-14),
-    "sc_worked_200": (7.62e-7, 0.005e-7),
-    "sc_half_step": (111, 0),
-    "sc_err_median_1": (44, 0.5),
-    "sc_err_median_10": (10, 0.5),
-    "sc_err_median_100": (2.6, 0.05),
-    "sc_zero_first_pct": (8.5, 0.05),
-    "sc_step_1": (0.92, 0.005),
-    "sc_step_10": (0.57, 0.005),
-    "sc_step_100": (0.13, 0.005),
-    "sc_step_ratio": (7.25, 0.005),
-    "sc_usable": (0.1, 0),
-    "sc_cosine_low": (10**-1.75, 1e-15),
-    "sc_cosine_high": (10**-0.75, 1e-15),
-    "sc_warmup_low": (10**-1.75, 1e-15),
-    "sc_warmup_high": (10**-0.5, 1e-15),
-    "sc_hot_lr": (10**-0.5, 1e-15),
-    "sc_cosine_hot_early": (8.5, 0.05),
-    "sc_cosine_hot_final": (0.50, 0.005),
-    "sc_warmup_hot_early": (2.36, 0.005),
-    "sc_warmup_hot_final": (0.029, 0.0005),
-    "sc_hot_ratio": (17.3, 0.05),
-    "sc_cosine_one_early": (54, 0.5),
-    "sc_warmup_one_early": (2.9, 0.05),
-    "sc_cosine_best_lr": (0.1, 1e-15),
-    "sc_cosine_best_final": (0.0091, 0.00005),
-    "sc_warmup_best_final": (0.0056, 0.00005),
-    "sc_sat_step": (10, 0),
-    "sc_cosine_hot_sat": (94, 0.5),
-    "sc_warmup_hot_sat": (15, 0.5),
-    "sc_radam_10": (0.049, 0.0005),
-    "sc_radam_100": (0.215, 0.0005),
-    "sc_radam_1000": (0.645, 0.0005),
-    "sc_cos_50": (0.0516, 0.00005),
-    "sc_cos_100": (2.467e-5, 0.0005e-5),
-}
-
 
 def test_quoted_values(numbers):
-    for name, (expected, tol) in QUOTED.items():
-        assert numbers[name] == pytest.approx(expected, abs=tol), name
+    assert_quoted(numbers, "schedules")
 
 
 def test_setup_stated_in_the_text():

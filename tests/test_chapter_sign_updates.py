@@ -4,49 +4,15 @@ import ast
 
 import numpy as np
 import pytest
+from book_files import assert_quoted
 
 from optim_core import GD
 from optim_core.chapters import sign_updates as ch
 from optim_core.problems import DiagonalQuadratic
 
-# Values the prose states, with the tolerance each is quoted to (or tighter: the runs are deterministic).
-QUOTED = {
-    "n_steps": (60, 0),
-    "eps_gap": (1.539e-5, 1e-3),
-    "arrive_1": (35, 0),  # ceil(4.37 / 0.125)
-    "arrive_2": (8, 0),  # ceil(0.93 / 0.125)
-    "box_loss_lo": (0.0060525, 1e-9),
-    "box_loss_hi": (0.01124, 1e-9),
-    "box_dist": (0.12, 1e-9),
-    "gd_best_100": (0.39811, 1e-4),
-    "gd_best_1000": (0.39811, 1e-4),
-    "sign_best_100": (0.050119, 1e-4),
-    "sign_best_1000": (0.0050119, 1e-4),
-    "gd_fewest": (88, 0),
-    "gd_fewest_lr": (0.39811, 1e-4),
-    "sign_fewest": (5499, 0),
-    "sign_fewest_lr": (7.943e-4, 1e-3),
-    "fewest_ratio": (62.49, 1e-3),
-    "sign_loss_best": (1.789e-5, 1e-3),
-    "sign_loss_double": (1.2218e-4, 1e-3),
-    "sign_loss_half": (0.34841, 1e-3),
-    "start_loss": (195.512, 1e-5),
-    "final_gd": (1.922, 1e-3),
-    "final_vote": (3.575, 1e-3),
-    "final_one": (13.22, 1e-3),
-    "mbit_gd": (57.6, 1e-9),
-    "mbit_vote": (2.214, 1e-9),
-    "mbit_ratio": (26.02, 1e-3),
-    "ex1_arrival": (11, 0),
-    "ex1_loss": (0.005, 1e-9),
-    "jury_9": (0.73343232, 1e-8),
-    "jury_27": (0.85534824, 1e-7),
-}
-
 
 def test_quoted_values(numbers):
-    for name, (expected, rel) in QUOTED.items():
-        assert numbers[name] == pytest.approx(expected, rel=rel), name
+    assert_quoted(numbers, "sign_updates")
 
 
 # ----- RMSProp(beta=0, eps=0) is sign descent; every coordinate moves by exactly +-lr ---------------------------

@@ -7,68 +7,16 @@ above its tuned rate, whose final loss depends on BLAS rounding) is pinned by th
 
 import numpy as np
 import pytest
+from book_files import assert_quoted
 
 from optim_core import Adam, AdamW, Lion, Momentum, RMSProp, run
 from optim_core.chapters import get
 from optim_core.chapters import training_digits as ch
 from optim_core.models import digits_mlp
 
-# name -> (value, tolerance), at least as precise as the prose prints the value.
-QUOTED = {
-    "td_n_train": (1077, 0),
-    "td_n_val": (360, 0),
-    "td_n_test": (360, 0),
-    "td_n_total": (1797, 0),
-    "td_softmax_dim": (650, 0),
-    "td_mlp_dim": (2410, 0),
-    "td_batches_per_epoch": (16, 0),
-    "td_skipped": (53, 0),
-    "td_steps": (300, 0),
-    "td_epochs": (17.83, 0.005),  # "about 18 passes"
-    "td_share8": (0.0966, 5e-5),
-    "td_gradb8": (0.00344, 5e-6),
-    "td_mlp_start_loss": (2.3025, 5e-5),
-    "td_mlp_logit_std": (0.34, 0.005),
-    "td_gradcheck": (5.4e-5, 0.05e-5),
-    "td_noise_start": (0.92, 0.005),
-    "td_noise_trained": (3.15, 0.005),
-    "td_breakeven_start": (54, 0.5),
-    "td_breakeven_trained": (415, 0.5),
-    "td_noise256_start": (0.41, 0.005),
-    "td_var_ratio_start": (57.0, 0.05),
-    "td_rms_peak": (8.8, 0.05),
-    "td_rms_peak_step": (4, 0),
-    "td_rms_first_step": (0.32, 0.005),
-    "td_adagrad_peak": (3.1, 0.05),
-    "td_adagrad_lr": (0.1, 1e-15),
-    "td_acc_max": (97.1, 0.05),
-    "td_acc_min": (95.9, 0.05),
-    "td_acc_gap_images": (4, 0.5),
-    "td_image_pct": (0.28, 0.005),
-    "td_loss_ratio": (5.8, 0.05),
-    "td_gd_next_lr": (3.16, 0.005),
-    "td_ratio_90_10": (158, 0.5),
-    "td_zero_pct": (6.6, 0.05),
-    "td_dead_pixels": (5, 0),
-    "td_zero_weights": (160, 0),
-    "td_early_step": (20, 0),
-    "td_env_GD": (0.59, 0.005),
-    "td_env_RMSProp": (0.40, 0.005),
-    "td_env_AdaGrad": (0.41, 0.005),
-    "td_env_Adam": (0.24, 0.005),
-    "td_env_Momentum": (0.26, 0.005),
-    "td_env_ratio": (2.5, 0.05),
-    "td_tuned_early_GD": (0.60, 0.005),
-    "td_tuned_early_Adam": (0.87, 0.005),
-    "td_adam_early_lr": (0.1, 1e-15),
-    "td_adam_tuned_lr": (0.01, 1e-15),
-    "td_gd_early_lr": (1.0, 0),
-}
-
 
 def test_quoted_values(numbers):
-    for name, (expected, tol) in QUOTED.items():
-        assert numbers[name] == pytest.approx(expected, abs=tol), name
+    assert_quoted(numbers, "training_digits")
 
 
 def test_setup_stated_in_the_text(numbers):

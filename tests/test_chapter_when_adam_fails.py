@@ -1,11 +1,12 @@
 """Every number and claim of the chapter "When Adam fails, and how it was fixed" (book/10_when_adam_fails.ipynb).
 
-QUOTED pins each value the prose quotes (tolerances: 1e-9 for closed forms and hand computations, 1e-4
+tests/quoted/when_adam_fails.toml pins each quoted value (tolerances: 1e-9 for closed forms and hand computations, 1e-4
 for the one-weight online runs, 1e-3 for the digits runs, whose sums BLAS may order differently, and
 less than one image, 100/360 points, for accuracies); the other tests check the claims the prose makes."""
 
 import numpy as np
 import pytest
+from book_files import assert_quoted
 
 from optim_core import GD, Adam, AdamW, Lion, SignGD, run
 from optim_core.base import state_count
@@ -18,108 +19,9 @@ from optim_core.schedules import inverse_sqrt
 
 HAND, RUN, DIGITS, ACC = 1e-9, 1e-4, 1e-3, 0.1
 
-QUOTED = {
-    # the counterexample
-    "steps": (3000, 0),
-    "beta2_paper": (0.1, HAND),
-    "alpha_bound": (0.9486832981, HAND),
-    "memory_v": (1.1111111111, HAND),
-    "limit_regret": (2 / 3, HAND),
-    "final_Adam": (0.99595, RUN),
-    "final_AMSGrad": (-0.99681, RUN),
-    "final_GD": (-0.99087, RUN),
-    "regret_Adam": (0.67482, RUN),
-    "regret_AMSGrad": (0.02735, RUN),
-    "regret_GD": (0.03223, RUN),
-    "arrival": (79, 0),
-    # the settled cycle
-    "v1": (8.2072072072, HAND),
-    "v2": (1.7207207207, HAND),
-    "v3": (1.0720720721, HAND),
-    "move_Adam_1": (-1.0471853446, HAND),
-    "move_Adam_2": (0.7623331506, HAND),
-    "move_Adam_3": (0.9658017960, HAND),
-    "move_AMSGrad_1": (-1.0471853446, HAND),
-    "move_AMSGrad_2": (0.3490617815, HAND),
-    "move_AMSGrad_3": (0.3490617815, HAND),
-    "move_GD_1": (-3.0, 0),
-    "move_GD_2": (1.0, 0),
-    "move_GD_3": (1.0, 0),
-    "net_Adam": (0.6809496020, HAND),
-    "net_AMSGrad": (-0.3490617815, HAND),
-    "net_GD": (-1.0, 0),
-    "flip_beta2": (0.4723131401, 1e-8),
-    "sign_limit": (1.0, 1e-10),
-    # the beta map
-    "failing_cells": (19, 0),
-    "map_cells": (120, 0),
-    "failing_beta1": (0.4, 0),
-    "failing_beta2": (0.4, 0),
-    "default_Adam": (-1.0, RUN),
-    "amsgrad_worst": (-0.99511, RUN),
-    # AdamW on the digits MLP
-    "digits_steps": (400, 0),
-    "n_weights": (2410, 0),
-    "test_size": (360, 0),
-    "one_image": (100 / 360, HAND),
-    "l2_lr": (1e-2, 0),
-    "l2_reg": (1e-4, 0),
-    "w_lr": (1e-2, 0),
-    "w_reg": (1e-2, 0),
-    "l2_val_loss": (0.11874, DIGITS),
-    "w_val_loss": (0.11853, DIGITS),
-    "l2_val_acc": (97.5, ACC),
-    "w_val_acc": (97.5, ACC),
-    "l2_test_acc": (97.222, ACC),
-    "w_test_acc": (97.222, ACC),
-    "l2_norm": (17.10, 0.05),
-    "w_norm": (18.74, 0.05),
-    "plain_val_loss": (0.12014, DIGITS),
-    "plain_test_acc": (97.222, ACC),
-    "median_scale": (0.00399, 2e-4),
-    "decay_spread": (583, 12),
-    "n_blank": (5, 0),
-    "blank_start": (0.105450, 1e-6),
-    "blank_l2": (0.0, 1e-9),
-    "blank_w": (0.1013, DIGITS),
-    # Lion
-    "lion_move_min": (0.1, 1e-12),
-    "lion_move_max": (0.1, 1e-12),
-    "lion_arrays": (1, 0),
-    "adam_arrays": (2, 0),
-    "lion_sign_gap": (0.0, 0),
-    "toy_ravine_Lion_lr": (0.1, 1e-12),
-    "toy_ravine_Lion_gap": (1.0e-3, 1e-9),
-    "toy_ravine_Adam_gap": (6.23e-6, 0.01e-6),
-    "toy_Rosenbrock_Lion_gap": (1.321e-2, 0.001e-2),
-    "toy_Rosenbrock_Adam_gap": (5.97e-11, 0.01e-11),
-    "lva_Adam_lr": (1e-2, 0),
-    "lva_Lion_lr": (1e-3, 0),
-    "lva_Adam_val_loss": (0.12014, DIGITS),
-    "lva_Lion_val_loss": (0.14501, DIGITS),
-    "lva_Adam_test_acc": (97.222, ACC),
-    "lva_Lion_test_acc": (95.556, ACC),
-    "lr_ratio": (10.0, 1e-12),
-    # the exercises
-    "w2": (0.4729537233, HAND),
-    "w3": (0.7433227585, HAND),
-    "w4": (1.0, 0),
-    "hand_v1": (8.1, HAND),
-    "hand_v2": (1.71, HAND),
-    "hand_v3": (1.071, HAND),
-    "hand_move1": (0.5270462767, HAND),
-    "hand_move2": (0.2703690352, HAND),
-    "hand_move3": (0.2789424696, HAND),
-    "hand_before_clip": (1.0222652281, HAND),
-    "hand_small_total": (0.5493115048, HAND),
-    "drift_c10": (0.7026742702, HAND),
-}
-
 
 def test_quoted_values(numbers):
-    assert set(QUOTED) == set(numbers)
-    for name, (expected, tol) in QUOTED.items():
-        assert numbers[name] == pytest.approx(expected, abs=tol), name
+    assert_quoted(numbers, "when_adam_fails")
 
 
 # ----- the counterexample -----------------------------------------------------------------------------------
