@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-from optim_core._checks import positive
+from optim_core._checks import nonnegative, positive
 
 
 def _real_number(name: str, value) -> float:
@@ -250,6 +250,95 @@ class DiagonalQuadratic:
 
     def grad(self, w):
         return self.h * np.asarray(w, dtype=np.float64)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class NoisyQuadratic:
+    """f(w) = 1/2 w^T H w with H = Q diag(curvatures) Q^T, seen through noisy gradients: each step's gradient
+    is H w + Q xi, with xi_i ~ N(0, sigmas_i^2 / batch_size) along eigen-direction i (a minibatch of
+    `batch_size` samples of per-sample noise sigmas_i). Q turns the plane by `angle` (2-D only; 0: axes).
+
+    The noise is a function of (seed, step) only. `seed` may be an integer or an integer array shaped like
+    a hyperparameter grid (..., 1): each batch element then has its own noise stream, and a batched run
+    equals the individual runs bit for bit (row `seed` of one standard-normal draw per step, whose first
+    rows do not depend on how many are drawn). `f` is the true loss, without noise.
+    """
+
+    curvatures: tuple = (0.2, 4.0)
+    sigmas: tuple = (1.0, 1.0)
+    batch_size: int = 1
+    seed: object = 0
+    angle: float = 0.0
+    x0: np.ndarray = dataclasses.field(default_factory=lambda: np.array([-4.5, 1.0]))
+    name = "noisy quadratic"
+    f_min = 0.0
+
+    def __post_init__(self):
+        lam = np.array(positive("curvatures", self.curvatures), dtype=np.float64).reshape(-1)
+        sig = np.array(nonnegative("sigmas", self.sigmas), dtype=np.float64).reshape(-1)
+        if sig.shape != lam.shape:
+            raise ValueError(f"sigmas must have one value per curvature ({lam.size}) (got {sig.size})")
+        if isinstance(self.batch_size, (bool, np.bool_)) or not (
+            isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1
+        ):
+            raise ValueError(f"batch_size must be an integer >= 1 (got {self.batch_size!r})")
+        seed = np.asarray(self.seed)
+        if seed.dtype.kind not in "iu" or np.any(seed < 0) or (seed.ndim and seed.shape[-1] != 1):
+            raise ValueError(f"seed must be an integer >= 0, or an array of them shaped (..., 1) (got {self.seed!r})")
+        angle = _real_number("angle", self.angle)
+        if angle != 0 and lam.size != 2:
+            raise ValueError(f"angle turns a 2-D problem only (this one has {lam.size} curvatures)")
+        x0 = np.array(self.x0, dtype=np.float64)
+        if x0.shape[-1:] != lam.shape or not np.all(np.isfinite(x0)):
+            raise ValueError(f"x0 must be finite with {lam.size} coordinates (got {self.x0!r})")
+        for name, value in (("curvatures", lam), ("sigmas", sig), ("seed", seed), ("angle", angle), ("x0", x0)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def dim(self) -> int:
+        return self.curvatures.size
+
+    @property
+    def batch_shape(self) -> tuple:
+        """One run per seed: the shape of the seed grid without its last axis (run() broadcasts x0 to it)."""
+        return np.shape(self.seed)[:-1]
+
+    @cached_property
+    def basis(self) -> np.ndarray:
+        """Q: its columns are the eigen-directions."""
+        return rotation(self.angle) if self.dim == 2 else np.eye(self.dim)
+
+    @cached_property
+    def hessian(self) -> np.ndarray:
+        return self.basis @ np.diag(self.curvatures) @ self.basis.T
+
+    @property
+    def minimum(self) -> np.ndarray:
+        return np.zeros(self.dim)
+
+    @property
+    def bounds(self):
+        return ((-5.0, 5.0), (-2.0, 2.0)) if self.dim == 2 else None
+
+    # Sums over the last axis instead of matrix products, so that a batch is computed as each run alone.
+    def grad(self, w):
+        w = np.asarray(w, dtype=np.float64)
+        return np.sum(self.hessian * w[..., None, :], axis=-1)
+
+    def f(self, w):
+        w = np.asarray(w, dtype=np.float64)
+        return 0.5 * np.sum(w * self.grad(w), axis=-1)
+
+    def noise(self, step: int, shape: tuple) -> np.ndarray:
+        """Q xi for every batch element at `step`, broadcast to `shape` (..., dim)."""
+        rows = np.asarray(self.seed)[..., 0] if np.ndim(self.seed) else np.asarray(self.seed)
+        z = np.random.default_rng([int(step)]).standard_normal((int(rows.max()) + 1, self.dim))[rows]
+        xi = z * (self.sigmas / np.sqrt(self.batch_size))
+        return np.broadcast_to(np.sum(self.basis * xi[..., None, :], axis=-1), shape)
+
+    def stochastic_grad(self, w, step: int):
+        w = np.asarray(w, dtype=np.float64)
+        return self.grad(w) + self.noise(step, w.shape)
 
 
 def _log1p_exp(z):

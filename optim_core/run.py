@@ -58,7 +58,8 @@ def run(
     Each step uses `problem.stochastic_grad(x, step)` if the problem defines it (minibatches, online
     losses), else `problem.grad(x)`; `loss` always records the full objective `problem.f`.
 
-    x0 has shape (..., dim); it is broadcast against array-valued hyperparameters, so one call
+    x0 has shape (..., dim); it is broadcast against array-valued hyperparameters (and against
+    `problem.batch_shape`, for a problem that holds a batch, such as one noise seed per run), so one call
     runs a whole grid of settings. A run is stopped (frozen) at the first step where its params or loss
     stop being finite, its params exceed `bound` or its loss exceeds `loss_bound` in absolute value
     (no run of this book comes near either on its way to a minimum); numpy's overflow warnings are
@@ -85,7 +86,11 @@ def run(
     dim = np.shape(problem.x0)[-1] if getattr(problem, "x0", None) is not None else x.shape[-1]
     if x.shape[-1] != dim:
         raise ValueError(f"x0 has {x.shape[-1]} coordinates on its last axis but the problem has {dim}")
-    x = np.array(np.broadcast_to(x, opt.batch_shape(x.shape)), order="C")  # C order: batched == single
+    shape = opt.batch_shape(x.shape)
+    problem_batch = getattr(problem, "batch_shape", ())  # a problem may hold a batch itself (seeds, say)
+    if problem_batch:
+        shape = np.broadcast_shapes(shape, (*problem_batch, x.shape[-1]))
+    x = np.array(np.broadcast_to(x, shape), order="C")  # C order: batched == single
     batch = x.shape[:-1]
     params = np.empty((len(recorded), *x.shape))
     loss = np.empty((len(recorded), *batch))
