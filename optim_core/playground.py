@@ -121,13 +121,30 @@ class Playground:
     """
 
     def __init__(self, key, problem, optimizers, sliders, steps=100, x0=None, readout=None, caption=""):
+        if not (isinstance(key, str) and key.isidentifier()):
+            raise ValueError(f"key must be an identifier (the chapter's name) (got {key!r})")
+        if isinstance(steps, (bool, np.bool_)) or not (isinstance(steps, (int, np.integer)) and steps >= 1):
+            raise ValueError(f"playground {key!r}: steps must be an integer >= 1 (got {steps!r})")
+        if not optimizers or not all(callable(f) for f in dict(optimizers).values()):
+            raise ValueError(f"playground {key!r}: optimizers must map labels to factories (got {optimizers!r})")
+        if not all(isinstance(s, Slider) for s in sliders):
+            raise ValueError(f"playground {key!r}: sliders must be Slider objects")
         self.key = key
         self.problem = problem
         self.optimizers = dict(optimizers)
         self.sliders = list(sliders)
         self.steps = int(max([steps, *self._slider("steps").values]) if self._slider("steps") else steps)
-        if x0 is not None and not np.all(np.isfinite(np.asarray(x0, dtype=np.float64))):
-            raise ValueError(f"playground {key!r}: x0 must be finite (got {x0!r})")
+        if x0 is not None:
+            try:
+                start = np.asarray(x0, dtype=np.float64) if not isinstance(x0, (str, bytes)) else np.array(np.nan)
+            except (TypeError, ValueError):
+                start = np.array(np.nan)
+            dim = None if callable(problem) else np.shape(problem.x0)[-1]
+            if not np.all(np.isfinite(start)) or (dim is not None and start.shape != (dim,)):
+                raise ValueError(
+                    f"playground {key!r}: x0 must be finite, of shape {(dim,) if dim else 'the problem start'} "
+                    f"(got {x0!r})"
+                )
         self.x0 = x0
         self.readout = readout
         self.caption = caption

@@ -181,3 +181,34 @@ def test_state_of_every_other_optimizer_is_refused(cls):
             continue
         with pytest.raises(TypeError, match="state has type"):
             cls(lr=0.1).update(w, np.ones(2), state)
+
+
+@FUZZ
+@given(field=st.sampled_from(["key", "steps", "x0"]), value=WILD)
+def test_playground_arguments(field, value):
+    from optim_core import GD
+    from optim_core.playground import Playground
+
+    kwargs = {"key": "tiny", "steps": 5, "x0": None, field: value}
+    if field == "steps" and isinstance(value, int) and not isinstance(value, bool):
+        kwargs["steps"] = min(value, 50)
+    sliders = [Slider("lr", (0.1, 0.2), 0.1)]
+    pg = rejected_by_name(
+        lambda: Playground(
+            kwargs["key"], Quadratic(), {"GD": lambda lr: GD(lr)}, sliders, kwargs["steps"], kwargs["x0"]
+        ),
+        field,
+    )
+    if pg is not None:
+        paths, _ = pg.grid()
+        assert np.isfinite(paths[..., 0, :]).all() and paths.shape[-2] == pg.steps + 1
+
+
+@FUZZ
+@given(field=st.sampled_from(["curvatures", "sigmas", "batch_size", "seed", "angle"]), value=WILD)
+def test_noisy_quadratic_arguments(field, value):
+    from optim_core.problems import NoisyQuadratic
+
+    p = rejected_by_name(lambda: NoisyQuadratic(**{field: value}), field)
+    if p is not None:
+        assert np.isfinite(p.stochastic_grad(p.x0, 1)).all()
