@@ -6,7 +6,9 @@ ema=False (torch.optim):  v_t = beta v_{t-1} + dw_t,              w_t = w_{t-1} 
 The EMA velocity is (1 - beta) times the torch velocity, so the two forms are the same method when
 the EMA form's lr is the torch form's lr divided by (1 - beta).
 nesterov=True steps along the look-ahead direction: w_t = w_{t-1} - lr (c dw_t + beta v_t), with
-c = 1 - beta in the EMA form and c = 1 in the torch form (as torch.optim.SGD(nesterov=True)).
+c = 1 - beta in the EMA form and c = 1 in the torch form (as torch.optim.SGD(nesterov=True)): Nesterov's
+method (1983) with the look-ahead point stored as the weights, the reparametrization of Bengio,
+Boulanger-Lewandowski and Pascanu (2013), so that only the gradient at the current weights is needed.
 """
 
 from __future__ import annotations

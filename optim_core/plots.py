@@ -146,3 +146,70 @@ def series(curves: dict, ax=None, xlabel: str = "step $t$", ylabel: str = "", lo
     ax.set(xlabel=xlabel, ylabel=ylabel)
     ax.legend()
     return ax.figure
+
+
+def measured(ax, x, mean, se, predicted=None, color: str = "#1f77b4", label: str = ""):
+    """Seeded measurements against a parameter: dots with bars of two standard errors (the spread a seed count
+    allows), and the predicted values as a dashed line in the same color."""
+    with mpl.rc_context(STYLE):
+        ax.errorbar(x, mean, 2 * np.asarray(se), fmt="o", color=color, markersize=4, capsize=2, label=label)
+        if predicted is not None:
+            ax.plot(x, predicted, "--", color=color, linewidth=1.0)
+    return ax
+
+
+def lr_windows(ax, lrs, rows, every: int = 0):
+    """Which learning rates worked, as rows of marks against lr (log axis): a grey tick at every lr of the grid and a
+    square where the run succeeded. rows: (ok, color) pairs from the top, ok a boolean mask over lrs; a thin line
+    separates each group of `every` rows (0: none). Label the rows with ax.set_yticks."""
+    lrs = np.asarray(lrs, dtype=np.float64)
+    with mpl.rc_context(STYLE):
+        for y, (ok, color) in enumerate(rows):
+            ok = np.asarray(ok, dtype=bool)
+            ax.plot(lrs, np.full(lrs.size, y), "|", color="#cccccc", markersize=5)
+            ax.plot(lrs[ok], np.full(ok.sum(), y), "s", color=color, markersize=5.5)
+        for y in range(every, len(rows), every) if every else ():
+            ax.axhline(y - 0.5, color="#999999", linewidth=0.6)
+        ax.set_xscale("log")
+        ax.set(xlabel="learning rate α", ylim=(len(rows) - 0.5, -0.5))
+    return ax
+
+
+def tolerance_line(ax, tol: float):
+    """A thin dotted grey line at the tolerance a run must reach, on a loss axis."""
+    return ax.axhline(tol, color="#999999", linewidth=0.8, linestyle=":")
+
+
+def path_panels(problem, runs: dict, titles: dict | None = None, tol: float | None = None, loss_title: str = ""):
+    """Each run (label -> one run's Trajectory) in its own small contour panel with its path, three to a row,
+    beside one wide panel of all their f - f* curves (dotted: `tol`); returns the figure."""
+    labels = list(runs)
+    rows = [labels[i : i + 3] for i in range(0, len(labels), 3)]
+    rows[-1] += ["."] * (3 - len(rows[-1]))
+    with mpl.rc_context(STYLE):
+        fig = BookFigure(figsize=(11.0, 2.9 * len(rows)), layout="constrained")
+        axes = fig.subplot_mosaic([[*r, "loss", "loss"] for r in rows], empty_sentinel=".")
+        for i, label in enumerate(labels):
+            ax, path = axes[label], runs[label].params
+            contours(ax, problem, resolution=100)
+            path_line(ax, label, i, markersize=2.0, linewidth=1.1).set_data(path[:, 0], path[:, 1])
+            ax.set_title((titles or {}).get(label, label), color=color_of(label, i), fontsize=10)
+            ax.set(xlabel="", ylabel="")
+            ax.tick_params(labelsize=7.5)
+        losses({label: run.loss for label, run in runs.items()}, problem.f_min, ax=axes["loss"])
+        if tol is not None:
+            tolerance_line(axes["loss"], tol)
+        axes["loss"].legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, fontsize=9)
+        axes["loss"].set_title(loss_title, fontsize=10)
+    return fig
+
+
+def over_lr(ax, lrs, curves: dict, marks: dict | None = None):
+    """One value per learning rate for each method (label -> values over lrs; NaN leaves a gap) on log-log axes,
+    and a dot with a black edge at each method's chosen (lr, value) in `marks`."""
+    with mpl.rc_context(STYLE):
+        for i, (label, values) in enumerate(curves.items()):
+            ax.loglog(lrs, values, color=color_of(label, i), label=label)
+            if marks and label in marks:
+                ax.plot(*marks[label], "o", color=color_of(label, i), markersize=7, markeredgecolor="black")
+    return ax

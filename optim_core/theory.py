@@ -16,6 +16,12 @@ def _f(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
+def ema_lr(lr, beta):
+    """Momentum's EMA-form (the article's) learning rate that takes the same steps as the torch-form lr:
+    lr / (1 - beta). It is also the effective rate, the step per unit of a constant gradient in the long run."""
+    return _f(lr) / (1.0 - _f(beta))
+
+
 def gd_stable_lr(L):
     """The largest learning rate at which GD does not diverge: 2 / L."""
     return 2.0 / _f(L)
@@ -56,6 +62,21 @@ def heavy_ball_best(mu, L) -> tuple:
     return 4.0 / (sq_L + sq_mu) ** 2, r * r, r
 
 
+def momentum_terminal_velocity(beta, alternating: bool = False):
+    """The limit of |v_t| (torch form) fed a unit gradient: 1 / (1 - beta) if it is constant, 1 / (1 + beta) if it
+    flips sign every step."""
+    beta = _f(beta)
+    return 1.0 / (1.0 + beta) if alternating else 1.0 / (1.0 - beta)
+
+
+def momentum_angle(lr, beta, curvature):
+    """The angle (radians per step) of the heavy ball's complex roots along a direction of curvature lambda:
+    arccos((1 + beta - lr lambda) / (2 sqrt beta)); NaN where the roots are real (no rotation)."""
+    lr, beta = _f(lr), _f(beta)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.arccos((1 + beta - lr * _f(curvature)) / (2 * np.sqrt(beta)))
+
+
 def momentum_stable_lr(L, beta, nesterov: bool = False):
     """The largest stable lr when the top curvature is L: 2 (1 + beta) / L for the heavy ball and
     2 (1 + beta) / ((1 + 2 beta) L) for Nesterov; beta = 0 gives GD's 2 / L."""
@@ -79,6 +100,20 @@ def flat_rate_window(mu, L, beta) -> tuple:
 def steps_for_rate(rate, tol):
     """Steps for a contraction by `rate` per step to shrink a distance by the factor tol: log(tol) / log(rate)."""
     return np.log(tol) / np.log(_f(rate))
+
+
+def momentum_noise_variance(lr, beta, curvature, noise_var=1.0):
+    """The stationary variance of w along a direction of curvature lambda when the heavy ball (torch form) sees
+    the gradient lambda w plus independent noise of variance noise_var (sigma^2 / B) at every step:
+    (1 + beta) lr noise_var / ((1 - beta) lambda (2 (1 + beta) - lr lambda)). With eta = lr / (1 - beta) it is
+    eta noise_var / (lambda (2 - eta lambda (1 - beta) / (1 + beta))): eta noise_var / (2 lambda) whatever beta
+    is when eta lambda is small. beta = 0 gives GD's lr noise_var / (lambda (2 - lr lambda)); inf where the
+    recursion is unstable (lr lambda >= 2 (1 + beta))."""
+    lr, beta, lam = _f(lr), _f(beta), _f(curvature)
+    gap = 2 * (1 + beta) - lr * lam
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = (1 + beta) * lr * _f(noise_var) / ((1 - beta) * lam * gap)
+    return np.where(gap > 0, var, np.inf)
 
 
 # ----- Adam's step size, for any gradient sequence (Kingma & Ba, 2015, section 2.1) ------------------------------
@@ -119,3 +154,36 @@ def adam_worst_step_limit(beta1, beta2) -> float:
     beta1, beta2 = float(beta1), float(beta2)
     rho = beta1**2 / beta2
     return float((1 - beta1) / np.sqrt((1 - beta2) * (1 - rho))) if rho < 1 else np.inf
+
+
+def adam_eps_from_eps_hat(eps_hat, beta2, t) -> np.ndarray:
+    """The eps of Adam's usual form, alpha m_hat_t / (sqrt(v_hat_t) + eps), that takes the same step at step t as
+    the paper's efficient form with eps_hat added to the uncorrected sqrt(v_t) (TensorFlow's convention):
+    eps_hat / sqrt(1 - beta2^t). It is eps_hat / sqrt(1 - beta2) at t = 1 and falls to eps_hat as t grows."""
+    return _f(eps_hat) / np.sqrt(1.0 - np.power(_f(beta2), _f(t)))
+
+
+def adam_noisy_rms_step(mean, sigma, beta1) -> np.ndarray:
+    """The root mean square of Adam's |step| / lr, |m_hat| / sqrt(v_hat) (eps = 0), once both averages are
+    stationary, for independent gradients of mean E[dw] and standard deviation sigma, with v_hat taken as its
+    expectation E[dw]^2 + sigma^2 (a long beta2 memory): m_hat then has mean E[dw] and variance
+    sigma^2 (1 - beta1) / (1 + beta1), so the result is sqrt((E[dw]^2 + sigma^2 (1 - beta1) / (1 + beta1)) /
+    (E[dw]^2 + sigma^2)). It is 1 without noise and falls to sqrt((1 - beta1) / (1 + beta1)) on pure noise;
+    with beta1 = 0 it is 1 at every noise level."""
+    g2, s2, beta1 = _f(mean) ** 2, _f(sigma) ** 2, _f(beta1)
+    return np.sqrt((g2 + s2 * (1 - beta1) / (1 + beta1)) / (g2 + s2))
+
+
+def adam_uncorrected_peak(beta1, beta2, horizon: int = 10_000) -> tuple:
+    """(t, ratio) at which `adam_uncorrected_ratio` is largest over t = 1..horizon."""
+    t = np.arange(1, horizon + 1)
+    ratio = adam_uncorrected_ratio(t, beta1, beta2)
+    return int(t[np.argmax(ratio)]), float(ratio.max())
+
+
+def adam_uncorrected_settles(level, beta1, beta2, horizon: int = 100_000) -> int:
+    """The step t from which `adam_uncorrected_ratio` stays below `level` up to the horizon (0 if never above)."""
+    above = np.flatnonzero(adam_uncorrected_ratio(np.arange(1, horizon + 1), beta1, beta2) >= level)
+    if above.size and above[-1] == horizon - 1:
+        raise ValueError(f"the ratio is still >= {level} at the horizon t = {horizon}")
+    return int(above[-1]) + 2 if above.size else 0

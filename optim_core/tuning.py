@@ -16,7 +16,7 @@ import inspect
 
 import numpy as np
 
-from optim_core.measure import distance, steps_until_below
+from optim_core.measure import distance, steps_to_tolerance, steps_until_below
 from optim_core.run import Trajectory, run
 
 
@@ -136,6 +136,18 @@ class Sweep:
     def best_score(self) -> float:
         return float(self.scores[self.best_index])
 
+    def envelope(self) -> np.ndarray:
+        """The lowest loss over the whole grid at each recorded step (a diverged run counts as inf): what the
+        method reaches after t steps when its setting is chosen for that budget."""
+        loss = self.trajectory.loss.reshape(len(self.trajectory.steps), -1)
+        return np.min(np.where(np.isnan(loss), np.inf, loss), axis=1)
+
+    def best_at(self, step: int) -> dict:
+        """name -> value of the setting with the lowest loss at `step` (a diverged run counts as inf)."""
+        loss = self.trajectory.loss[self.trajectory.row_of(step)]
+        index = np.unravel_index(np.argmin(np.where(np.isnan(loss), np.inf, loss)), loss.shape)
+        return {name: float(values[i]) for (name, values), i in zip(self.axes.items(), index, strict=True)}
+
     def at(self, **setting):
         """The grid index of a setting given by its values (each must be on its axis's grid)."""
         index = []
@@ -148,9 +160,35 @@ class Sweep:
 
     def decades_within(self, limit: float) -> float:
         """For a one-axis sweep on a log-spaced grid: the decades of that axis whose score is <= limit."""
+        return self.decades_of(self.scores <= limit)
+
+    def decades_of(self, mask) -> float:
+        """For a one-axis sweep on a log-spaced grid: the decades its settings where `mask` holds span, each point
+        counting for its share (one grid step) of the axis."""
         (values,) = self.axes.values()
         per_point = np.log10(values[-1] / values[0]) / (len(values) - 1)
-        return float(np.count_nonzero(self.scores <= limit) * per_point)
+        return float(np.count_nonzero(mask) * per_point)
+
+    def reached(self, problem, tol: float) -> np.ndarray:
+        """For each setting: did its run pass the score (a finite one) and get f - f* <= tol for good?"""
+        return np.isfinite(self.scores) & np.isfinite(steps_until_below(self.trajectory.loss - problem.f_min, tol))
+
+    def final_gaps(self, problem) -> np.ndarray:
+        """f - f* at the end of every setting's run, NaN where the score excluded the run (inf, e.g. diverged)."""
+        return np.where(np.isfinite(self.scores), self.trajectory.final_loss - problem.f_min, np.nan)
+
+    def steps_at_best(self, problem, tol: float) -> int | None:
+        """Steps the best run needs to get f - f* <= tol for good; None if it never does, or if no setting passed."""
+        if not np.isfinite(self.best_score):
+            return None
+        return steps_to_tolerance(self.run_at().loss - problem.f_min, tol)
+
+    def largest_finite(self) -> float:
+        """For a one-axis sweep: the largest value on its grid whose score is finite (e.g. the largest learning
+        rate that reached the target: a measured stability limit, to within the grid spacing); NaN if none."""
+        (values,) = self.axes.values()
+        ok = np.isfinite(self.scores)
+        return float(values[ok].max()) if ok.any() else np.nan
 
     def rescored(self, score, problem) -> Sweep:
         """The same runs scored by another criterion (e.g. `gap_at` a later step), without running them again."""
@@ -163,6 +201,20 @@ class Sweep:
         rows = (slice(None), *index)
         t = self.trajectory
         return Trajectory(t.params[rows], t.loss[rows], t.diverged_at[index], t.steps)
+
+    def sub(self, name: str, index: int) -> Sweep:
+        """The sweep over the other axes at one value of axis `name` (given by its index on that axis), with
+        its runs: e.g. the learning-rate sweep of one angle, seed or problem of a larger grid, whose `best`
+        is then the best rate for that angle alone."""
+        if name not in self.axes or len(self.axes) < 2:
+            raise ValueError(f"name must be one of the axes {list(self.axes)}, and another axis must remain")
+        if not 0 <= index < self.axes[name].size:
+            raise ValueError(f"index must be in 0..{self.axes[name].size - 1} (got {index!r})")
+        at = (slice(None),) * list(self.axes).index(name) + (int(index),)
+        t = self.trajectory
+        runs = Trajectory(t.params[(slice(None), *at)], t.loss[(slice(None), *at)], t.diverged_at[at], t.steps)
+        axes = {k: v for k, v in self.axes.items() if k != name}
+        return Sweep(axes, self.scores[at].copy(), runs, self.criterion)
 
 
 def _call(fn, values: dict):
@@ -199,3 +251,24 @@ def sweep(make, problem, steps: int, score, x0=None, record_every: int = 1, **gr
     traj = run(_call(make, shaped), problem, start, steps, record_every=record_every)
     scores = np.broadcast_to(score(traj, problem), shape).copy()
     return Sweep(axes, scores, traj, getattr(score, "__name__", "score"))
+
+
+def unscaled_gap_at(step: int | None = None):
+    """Criterion for a family of `problems.Scaled` runs (one loss scale per batched run, as `sweep(make,
+    partial(Scaled, problem), ..., scale=scales, ...)` builds): f - f* of the unscaled loss at `step` (default: the
+    last), so that runs at every scale are judged by the same yardstick."""
+    gap = gap_at(step)
+
+    def score(traj: Trajectory, family) -> np.ndarray:
+        return gap(traj, family) / family.loss_scale
+
+    score.__name__ = "unscaled f - f*"
+    return score
+
+
+def window_edges(result: Sweep, tol: float) -> list:
+    """For a sweep whose last axis is a grid of learning rates: per setting of the other axes (in grid order, e.g.
+    per loss scale), the smallest and largest lr whose score is below tol, or None where none is."""
+    lrs = list(result.axes.values())[-1]
+    ok = (result.scores < tol).reshape(-1, lrs.size)
+    return [(float(lrs[row].min()), float(lrs[row].max())) if row.any() else None for row in ok]

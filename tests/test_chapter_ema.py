@@ -50,6 +50,14 @@ def test_recent_share_is_about_two_thirds_and_tends_to_one_minus_one_over_e(numb
     assert numbers["ema_share_limit"] < numbers["ema_share_099"] < numbers["ema_share_09"] < numbers["ema_share_05"]
 
 
+def test_from_beta_one_half_up_the_memory_carries_about_two_thirds():
+    # "From beta = 0.5 up": the share 1 - beta^(1/(1-beta)) of the last 1/(1-beta) inputs falls from 0.75 toward 1 - 1/e
+    betas = np.linspace(0.5, 0.999, 500)
+    shares = 1 - betas ** (1 / (1 - betas))
+    assert np.all((shares > 1 - np.exp(-1)) & (shares <= 0.75)) and np.all(np.diff(shares) < 0)
+    assert 1 - 0.2 ** (1 / 0.8) > 0.8  # below 0.5 it is not two thirds any more
+
+
 def test_half_life_is_about_0_69_memories(numbers):
     assert numbers["ema_half_life_09"] == pytest.approx(0.69 * numbers["ema_memory_09"], rel=0.05)
 

@@ -11,9 +11,18 @@ from torch_support import require_torch
 
 from optim_core import GD, Momentum, run
 from optim_core.chapters import momentum as ch
-from optim_core.measure import distance
+from optim_core.measure import distance, late_mean
 from optim_core.problems import Quadratic, Rosenbrock, rotation
-from optim_core.theory import gd_best, heavy_ball_best, momentum_rate, momentum_stable_lr, steps_for_rate
+from optim_core.theory import (
+    gd_best,
+    heavy_ball_best,
+    momentum_angle,
+    momentum_noise_variance,
+    momentum_rate,
+    momentum_stable_lr,
+    momentum_terminal_velocity,
+    steps_for_rate,
+)
 
 RAVINE, BETA, LR = ch.RAVINE, ch.BETA, ch.LR
 
@@ -73,6 +82,22 @@ def test_torch_sgd_momentum_takes_the_torch_form_steps_on_the_ravine():
         (0.5 * (RAVINE.mu * w[0] ** 2 + RAVINE.L * w[1] ** 2)).backward()
         sgd.step()
         np.testing.assert_allclose(w.detach().numpy(), ours[t], rtol=1e-12, atol=1e-15)
+
+
+def test_a_shifted_problem_gives_the_shifted_path_and_a_scaled_loss_a_scaled_lr():
+    # the summary card: shifting the weights shifts the path; multiplying the loss by c is multiplying alpha by c
+    shift, c = np.array([2.0, -3.0]), 7.0
+    path = ch.velocities(Momentum(LR, BETA, ema=False), lambda w, t: RAVINE.grad(w), RAVINE.x0, 200)[0]
+    moved = ch.velocities(Momentum(LR, BETA, ema=False), lambda w, t: RAVINE.grad(w - shift), RAVINE.x0 + shift, 200)[0]
+    np.testing.assert_allclose(moved, path + shift, atol=1e-12)
+    scaled = ch.velocities(Momentum(LR / c, BETA, ema=False), lambda w, t: c * RAVINE.grad(w), RAVINE.x0, 200)[0]
+    np.testing.assert_allclose(scaled, path, atol=1e-12)
+    same_lr = ch.velocities(Momentum(LR, BETA, ema=False), lambda w, t: c * RAVINE.grad(w), RAVINE.x0, 5)[0]
+    assert np.abs(same_lr[5]).max() > 10  # not invariant: with the same alpha the scaled loss blows up
+    # nor to rescaling one coordinate: in u = D w the path is not D times the path in w
+    d = np.array([1.0, 10.0])
+    in_u = ch.velocities(Momentum(LR, BETA, ema=False), lambda u, t: RAVINE.grad(u / d) / d, RAVINE.x0 * d, 200)[0]
+    assert np.abs(in_u / d - path).max() > 0.1
 
 
 def test_a_rotated_ravine_gives_the_rotated_path():
@@ -317,9 +342,16 @@ def test_exercise_3_predictions(numbers):
     assert numbers["mom_ex3_gd"] / numbers["mom_ex3_hb"] == pytest.approx(100, rel=1e-3)
 
 
+def test_library_closed_forms_used_by_the_chapter(numbers):
+    assert numbers["mom_vconst"] == momentum_terminal_velocity(BETA) == pytest.approx(1 / (1 - BETA))
+    assert numbers["mom_valt"] == momentum_terminal_velocity(BETA, alternating=True) == pytest.approx(1 / (1 + BETA))
+    assert numbers["mom_ex4_theta"] == momentum_angle(LR, BETA, RAVINE.L)
+    assert np.isnan(momentum_angle(0.01, BETA, 0.04))  # real roots along the shallow direction: no rotation
+
+
 def test_exercise_4_gain(numbers):
     assert numbers["mom_ex4_pi"] == pytest.approx((1 - BETA) / (1 + BETA))
-    assert numbers["mom_ex4_theta"] == pytest.approx(ch.steep_angle())
+    assert numbers["mom_ex4_theta"] == pytest.approx(math.acos((1 + BETA - LR * RAVINE.L) / (2 * math.sqrt(BETA))))
     # the measured steep ratio is of the size the gain predicts (within 5%), and well above (1 - beta)/(1 + beta)
     assert numbers["mom_ratio_steep"] == pytest.approx(numbers["mom_ex4_amp"], rel=0.05)
     assert numbers["mom_ratio_steep"] > 1.3 * numbers["mom_ex4_pi"]
@@ -359,8 +391,8 @@ def test_nesterov_on_rosenbrock(numbers):
 
 def test_figures_build():
     figs = [ch.race_figure(), ch.velocity_figure(), ch.lr_sweep_figure(), ch.beta_sweep_figure()]
-    figs += [ch.scaling_figure(), ch.nesterov_figure()]
-    assert [len(f.axes) for f in figs] == [2, 3, 1, 3, 1, 4]  # the beta sweep has a colorbar
+    figs += [ch.scaling_figure(), ch.noise_figure(), ch.nesterov_figure()]
+    assert [len(f.axes) for f in figs] == [2, 3, 1, 3, 1, 2, 4]  # the beta sweep has a colorbar
 
 
 def test_playground_momentum_matches_a_direct_run():
@@ -376,3 +408,71 @@ def test_playground_readout():
     assert "α* = 0.826" in text and "β* = 0.669" in text and "rate 0.818" in text and "best GD rate 0.980" in text
     assert "Momentum 0.949" in text
     assert "diverges" in ch.readout(1.28, 0.5, 10.0)
+
+
+# ----- gradient noise: the noise left in the weights at a fixed effective rate ------------------------------------
+
+
+def test_noise_runs_match_the_closed_form_within_the_seed_error(numbers):
+    # every (family, beta, coordinate) of the batched run lies within 4 standard errors (from the 100 seeds) of the
+    # stationary variance, and the quoted ones within 3; a wrong formula or a run off its stationary state fails
+    s = ch.noise_floor()
+    assert np.all(np.abs(s["var"] - s["var_pred"]) < 4 * s["var_se"])
+    assert np.all(np.abs(s["loss"] - s["loss_pred"]) < 4 * s["loss_se"])
+    for name in ("shallow_gd", "shallow_mom", "steep_gd", "steep_mom"):
+        measured, se, pred = (numbers[f"mom_noise_{name}{e}"] for e in ("", "_se", "_pred"))
+        assert abs(measured - pred) < 3 * se
+    # the standard error is what 100 seeds allow: a few percent of the shallow variance, under 1% of the steep one
+    assert 0.01 < numbers["mom_noise_shallow_gd_se"] / numbers["mom_noise_shallow_gd"] < 0.05
+    assert numbers["mom_noise_steep_gd_se"] / numbers["mom_noise_steep_gd"] < 0.01
+    # the loss is the curvature-weighted sum of the two variances (f = (mu w1^2 + L w2^2) / 2, both averaged)
+    np.testing.assert_allclose(s["loss"], (s["var"] * [RAVINE.mu, RAVINE.L]).sum(axis=-1) / 2, rtol=1e-12)
+
+
+def test_at_a_fixed_effective_rate_beta_does_not_change_the_shallow_noise(numbers):
+    # the quoted values agree within their errors; the closed form is eta / (2 mu) to within 1/(2 - eta mu) ~ 0.5%
+    gd, mom = numbers["mom_noise_shallow_gd"], numbers["mom_noise_shallow_mom"]
+    assert abs(gd - mom) < 2 * math.hypot(numbers["mom_noise_shallow_gd_se"], numbers["mom_noise_shallow_mom_se"])
+    s = ch.noise_floor()
+    np.testing.assert_allclose(s["var_pred"][0, :, 0], numbers["mom_noise_small"], rtol=0.006)
+    # paired (both runs see the same noise): the change from beta = 0 to 0.9 is below 2% and matches the formula's
+    traj, j9 = s["trajectory"], ch.NOISE_BETAS.index(BETA)
+    w1 = traj.params[:, 0, :, :, 0] ** 2
+    change, se = late_mean(w1[:, j9] - w1[:, 0], traj.row_of(ch.NOISE_BURN), seed_axis=-1)
+    assert abs(change) < 0.02 * gd and se < 0.005 * gd
+    assert abs(change - (s["var_pred"][0, j9, 0] - s["var_pred"][0, 0, 0])) < 3 * se
+
+
+def test_momentum_lowers_the_noise_only_where_eta_lambda_is_not_small(numbers):
+    eta, mu, L = numbers["mom_noise_eta"], RAVINE.mu, RAVINE.L
+    assert eta * L == pytest.approx(1.0) and eta * mu == pytest.approx(0.01)  # "half of GD's limit", "0.01"
+    assert numbers["mom_noise_steep_gd_pred"] == pytest.approx(eta / (L * (2 - eta * L)))
+    ratio = numbers["mom_noise_steep_mom"] / numbers["mom_noise_steep_gd"]
+    assert 0.45 < ratio < 0.55  # about halved
+    predicted = numbers["mom_noise_steep_mom_pred"] / numbers["mom_noise_steep_gd_pred"]
+    assert ratio == pytest.approx(predicted, rel=0.03)
+    # the loss falls, and almost all of the fall is in the steep coordinate
+    drop = numbers["mom_noise_loss_gd"] - numbers["mom_noise_loss_mom"]
+    assert drop > 10 * math.hypot(numbers["mom_noise_loss_gd_se"], numbers["mom_noise_loss_mom_se"])
+    steep_drop = L / 2 * (numbers["mom_noise_steep_gd"] - numbers["mom_noise_steep_mom"])
+    assert steep_drop == pytest.approx(drop, rel=0.05)
+    # every beta of the grid: at the fixed eta the steep variance falls monotonically toward eta / (2 L)
+    steep = ch.noise_floor()["var_pred"][0, :, 1]
+    assert np.all(np.diff(steep) < 0) and steep[-1] > eta / (2 * L)
+
+
+def test_at_a_fixed_torch_lr_a_larger_beta_raises_the_floor(numbers):
+    assert numbers["mom_noise_torch_eta"] == pytest.approx(numbers["mom_noise_eta"] / (1 - BETA))
+    assert numbers["mom_noise_factor"] == numbers["mom_noise_loss_torch"] / numbers["mom_noise_loss_gd"]
+    assert numbers["mom_noise_factor"] > 5
+    loss = ch.noise_floor()["loss"]
+    assert np.all(np.diff(loss[1]) > 0)  # fixed torch lr: every step up in beta raises the floor
+    assert loss[1, -1] > 50 * loss[0, -1]  # at beta = 0.99 the two families are 100x apart in eta
+
+
+def test_noise_variance_grows_like_eta_at_small_eta_lambda():
+    # the literature's noise scale: proportional to the effective rate, whatever beta is
+    betas = np.array([0.0, 0.5, 0.9, 0.99])
+    for eta in (1e-3, 1e-2):
+        v = momentum_noise_variance(eta * (1 - betas), betas, RAVINE.mu)
+        np.testing.assert_allclose(v, eta / (2 * RAVINE.mu), rtol=0.01)
