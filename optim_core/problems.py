@@ -8,6 +8,7 @@ give `bounds`, the box ((x_lo, x_hi), (y_lo, y_hi)) their figures show.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from functools import cached_property
 
 import numpy as np
@@ -176,6 +177,15 @@ class Beale:
     f_min = 0.0
     _c = (1.5, 2.25, 2.625)
 
+    def __post_init__(self):
+        try:
+            x0 = np.array(self.x0, dtype=np.float64) if not isinstance(self.x0, (str, bytes)) else np.array(np.nan)
+        except (TypeError, ValueError):
+            x0 = np.array(np.nan)
+        if x0.shape != (2,) or not np.all(np.isfinite(x0)):
+            raise ValueError(f"x0 must be a finite point (x, y) (got {self.x0!r})")
+        object.__setattr__(self, "x0", x0)
+
     def _terms(self, x):
         x, y = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
         powers = [np.ones_like(y), y, y * y, y * y * y]  # y**0 .. y**3
@@ -277,7 +287,9 @@ class NoisyQuadratic:
         lam = np.array(positive("curvatures", self.curvatures), dtype=np.float64).reshape(-1)
         sig = np.array(nonnegative("sigmas", self.sigmas), dtype=np.float64).reshape(-1)
         if sig.shape != lam.shape:
-            raise ValueError(f"sigmas must have one value per curvature ({lam.size}) (got {sig.size})")
+            raise ValueError(
+                f"sigmas must have one value per entry of curvatures ({lam.size} curvatures, {sig.size} sigmas)"
+            )
         if isinstance(self.batch_size, (bool, np.bool_)) or not (
             isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1
         ):
@@ -350,6 +362,12 @@ def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # stable for large |z|
 
 
+@functools.lru_cache(maxsize=64)
+def _epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The order in which epoch `epoch` (0-based) visits n samples; a function of its arguments only."""
+    return np.random.default_rng([seed, epoch]).permutation(n)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class SparseLogistic:
     """L2-regularized logistic regression on seeded synthetic data in which some features are rare.
@@ -358,6 +376,13 @@ class SparseLogistic:
     features is present (value 1) in a fraction `rare_freq` of the samples and carries as much signal
     as a common feature. Gradient descent hardly moves the weights of rare features, because their
     gradients are small on average; AdaGrad gives them larger steps.
+
+    `batch_size` (None: full batch) makes `stochastic_grad(w, step)` the gradient of the objective on one
+    minibatch, drawn as the digits models draw theirs: each epoch visits the samples in a fresh permutation
+    seeded by (batch_seed, epoch), cut into n_samples // batch_size batches (the incomplete last one is
+    dropped). A rare feature is then absent from most minibatches, and its weight's gradient is l2 w alone.
+    `batch_seed` may be an integer or an integer array shaped (..., 1), one minibatch order per batch
+    element (as NoisyQuadratic's `seed`); a batched run equals the single runs bit for bit.
     """
 
     n_samples: int = 1000
@@ -366,6 +391,8 @@ class SparseLogistic:
     rare_freq: float = 0.03
     l2: float = 1e-3
     seed: int = 0
+    batch_size: int | None = None
+    batch_seed: object = 0
     name = "sparse logistic"
 
     def __post_init__(self):
@@ -381,6 +408,17 @@ class SparseLogistic:
         # l2 >= 0 keeps the problem convex, so that the Newton point is its minimum and f_min its least value.
         if _real_number("l2", self.l2) < 0:
             raise ValueError(f"l2 must be >= 0 (got {self.l2!r})")
+        size = self.batch_size
+        if size is not None and (
+            isinstance(size, (bool, np.bool_)) or not isinstance(size, (int, np.integer)) or size < 1
+        ):
+            raise ValueError(f"batch_size must be an integer >= 1 or None for full batch (got {size!r})")
+        seed = np.asarray(self.batch_seed)
+        if seed.dtype.kind not in "iu" or np.any(seed < 0) or (seed.ndim and seed.shape[-1] != 1):
+            raise ValueError(
+                f"batch_seed must be an integer >= 0, or an array of them shaped (..., 1) (got {self.batch_seed!r})"
+            )
+        object.__setattr__(self, "batch_seed", seed)
 
     @cached_property
     def data(self):
@@ -400,6 +438,29 @@ class SparseLogistic:
     def x0(self):
         return np.zeros(self.dim)
 
+    @property
+    def batch_shape(self) -> tuple:
+        """One run per minibatch seed: the shape of the seed grid without its last axis."""
+        return np.shape(self.batch_seed)[:-1]
+
+    @property
+    def batches_per_epoch(self) -> int:
+        """Minibatches per pass over the samples (1 for full batch)."""
+        return 1 if self.batch_size is None else max(self.n_samples // self.batch_size, 1)
+
+    def batch_indices(self, step: int) -> np.ndarray:
+        """The samples of the minibatch of `step` (1-based), shape (*batch_shape, batch_size); a function
+        of (batch_seed, step) only. All samples for full batch."""
+        if isinstance(step, (bool, np.bool_)) or not isinstance(step, (int, np.integer)) or step < 1:
+            raise ValueError(f"step must be an integer >= 1 (steps count from 1; got {step!r})")
+        if self.batch_size is None or self.batch_size >= self.n_samples:
+            return np.arange(self.n_samples)
+        epoch, k = divmod(int(step) - 1, self.batches_per_epoch)
+        seeds = self.batch_seed[..., 0] if self.batch_seed.ndim else self.batch_seed
+        cut = slice(k * self.batch_size, (k + 1) * self.batch_size)
+        rows = [_epoch_order(int(s), epoch, self.n_samples)[cut] for s in seeds.flat]
+        return np.array(rows).reshape(*seeds.shape, self.batch_size)
+
     # Products are summed with numpy reductions, not matrix products (BLAS), so that each model of
     # a batch is computed exactly as it would be alone.
     def _margins(self, w):
@@ -410,11 +471,33 @@ class SparseLogistic:
         w = np.asarray(w, dtype=np.float64)
         return np.mean(_log1p_exp(-self._margins(w)), axis=-1) + 0.5 * self.l2 * np.sum(w * w, axis=-1)
 
+    def _grad_on(self, w, features, labels):
+        """The gradient of the mean loss over the samples (features, labels) plus the l2 term."""
+        w = np.asarray(w, dtype=np.float64)
+        margins = labels * np.sum(w[..., None, :] * features, axis=-1)
+        weights = -labels * _sigmoid(-margins) / labels.shape[-1]
+        return np.sum(weights[..., :, None] * features, axis=-2) + self.l2 * w
+
     def grad(self, w):
         features, labels, _ = self.data
+        return self._grad_on(w, features, labels)
+
+    def sample_grads(self, w) -> np.ndarray:
+        """The gradient of each sample's loss at one point w, without the l2 term: shape (n_samples, dim).
+        Their mean plus l2 w is grad(w); the mean of their squares is the empirical Fisher's diagonal."""
+        features, labels, _ = self.data
         w = np.asarray(w, dtype=np.float64)
-        weights = -labels * _sigmoid(-self._margins(w)) / self.n_samples
-        return np.sum(weights[..., :, None] * features, axis=-2) + self.l2 * w
+        if w.shape != (self.dim,):
+            raise ValueError(f"w must be one point of shape ({self.dim},), not a batch (got shape {w.shape})")
+        return (-labels * _sigmoid(-labels * np.sum(w * features, axis=-1)))[:, None] * features
+
+    def stochastic_grad(self, w, step: int):
+        """The gradient on the minibatch of `step` (1-based); `run` calls this. The full gradient for full batch."""
+        if self.batch_size is None:
+            return self.grad(w)
+        features, labels, _ = self.data
+        idx = self.batch_indices(step)
+        return self._grad_on(w, features[idx], labels[idx])
 
     def hessian(self, w):
         features, labels, _ = self.data
@@ -523,6 +606,319 @@ class Scaled(Wrapped):
 
     def grad(self, x):
         return np.asarray(self.scale, dtype=np.float64) * self.problem.grad(x)
+
+
+def _turn(matrix: np.ndarray, x) -> np.ndarray:
+    """matrix @ x for 2-D points x (shape (..., 2)), written out so a batch is computed as each point alone.
+    `matrix` may be a stack of 2 x 2 matrices (shape (..., 2, 2)) that broadcasts against the points."""
+    x1, x2 = np.moveaxis(np.asarray(x, dtype=np.float64), -1, 0)
+    m = np.asarray(matrix, dtype=np.float64)
+    a, b, c, d = m[..., 0, 0], m[..., 0, 1], m[..., 1, 0], m[..., 1, 1]
+    return np.stack([a * x1 + b * x2, c * x1 + d * x2], axis=-1)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Turned(Wrapped):
+    """A 2-D `problem` with the plane turned counter-clockwise by `degrees`: with R = rotation(degrees),
+    f(x) = problem.f(R^T x) and grad(x) = R problem.grad(R^T x); the start and the minimum turn with it.
+
+    The surface is the same, only its axes no longer line up with the coordinates, so a method that treats
+    coordinates one by one (AdaGrad, RMSProp, Adam, sign descent) may behave differently on it, while
+    gradient descent and Momentum follow the turned path (up to rounding). `own(x)` = R^T x maps points back into the
+    problem's own coordinates (its eigen-directions, for a quadratic or a saddle)."""
+
+    degrees: float = 45.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "degrees", _real_number("degrees", self.degrees))
+        dim = np.shape(self.problem.x0)[-1]
+        if dim != 2:
+            raise ValueError(f"Turned turns 2-D problems only (this one has {dim} coordinates)")
+
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        """R, the rotation by `degrees`."""
+        return rotation(np.deg2rad(self.degrees))
+
+    @property
+    def name(self) -> str:
+        return f"{getattr(self.problem, 'name', 'problem')}, turned {self.degrees:g}°"
+
+    @property
+    def batch_shape(self) -> tuple:
+        return getattr(self.problem, "batch_shape", ())
+
+    def own(self, x) -> np.ndarray:
+        """Points of the turned plane in the problem's own coordinates, R^T x."""
+        return _turn(self.matrix.T, x)
+
+    @property
+    def x0(self):
+        return _turn(self.matrix, self.problem.x0)
+
+    @property
+    def minimum(self):
+        return _turn(self.matrix, self.problem.minimum)
+
+    @property
+    def bounds(self):
+        """The smallest box that holds the problem's own box, turned."""
+        (x_lo, x_hi), (y_lo, y_hi) = self.problem.bounds
+        corners = _turn(self.matrix, np.array([[x_lo, y_lo], [x_lo, y_hi], [x_hi, y_lo], [x_hi, y_hi]]))
+        return tuple((float(lo), float(hi)) for lo, hi in zip(corners.min(axis=0), corners.max(axis=0), strict=True))
+
+    def f(self, x):
+        return self.problem.f(self.own(x))
+
+    def grad(self, x):
+        return _turn(self.matrix, self.problem.grad(self.own(x)))
+
+    def __getattr__(self, name):
+        # stochastic_grad only where the problem has one, so run() keeps using grad() otherwise
+        if name == "stochastic_grad" and hasattr(self.problem, "stochastic_grad"):
+            return lambda x, step: _turn(self.matrix, self.problem.stochastic_grad(self.own(x), step))
+        raise AttributeError(name)
+
+
+def random_rotation(dim: int, seed: int) -> np.ndarray:
+    """A seeded random rotation of `dim` coordinates: an orthogonal matrix with determinant +1, drawn
+    uniformly (the QR factor of a Gaussian matrix, with the signs of R's diagonal moved into Q)."""
+    if isinstance(dim, (bool, np.bool_)) or not (isinstance(dim, (int, np.integer)) and dim >= 1):
+        raise ValueError(f"dim must be an integer >= 1 (got {dim!r})")
+    q, r = np.linalg.qr(np.random.default_rng(seed).standard_normal((dim, dim)))
+    q = q * np.where(np.diag(r) < 0, -1.0, 1.0)
+    if np.linalg.det(q) < 0:
+        q[:, 0] = -q[:, 0]
+    return q
+
+
+def _apply(matrix: np.ndarray, x) -> np.ndarray:
+    """matrix @ x for every point of x (shape (..., dim)), summed elementwise so a batch equals single runs."""
+    return np.sum(matrix * np.asarray(x, dtype=np.float64)[..., None, :], axis=-1)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Transformed(Wrapped):
+    """`problem` in new coordinates u = A w + b, with its loss multiplied by `scale` c > 0:
+
+        g(u) = c f(A^-1 (u - b)),    grad g(u) = c A^-T grad f(A^-1 (u - b)).
+
+    The start, the minimum and f_min move with it (A x0 + b, A w* + b, c f*), and a stochastic gradient is
+    transformed like the true one, with the same noise stream. `back(u)` maps a point or a path of the new
+    problem to the old coordinates: an optimizer is invariant to the transformation when `back` of its path
+    on this problem equals its path on `problem` (optim_core.invariance measures this).
+
+    matrix: A, an invertible (dim x dim) array (None: the identity), e.g. `rotation(angle)`,
+        `random_rotation(dim, seed)` or `np.diag(d)` (a per-coordinate rescaling w -> D w).
+    shift: b, one point (None: 0).
+    """
+
+    matrix: object = None
+    shift: object = None
+    scale: float = 1.0
+
+    def __post_init__(self):
+        dim = np.shape(self.problem.x0)[-1]
+        a = np.eye(dim) if self.matrix is None else np.array(self.matrix, dtype=np.float64)
+        if a.shape != (dim, dim) or not np.all(np.isfinite(a)):
+            raise ValueError(f"matrix must be a finite {dim} x {dim} array (got shape {a.shape})")
+        if np.linalg.cond(a) > 1e12:
+            raise ValueError("matrix must be invertible (its condition number is above 1e12)")
+        b = np.zeros(dim) if self.shift is None else np.array(self.shift, dtype=np.float64)
+        if b.shape != (dim,) or not np.all(np.isfinite(b)):
+            raise ValueError(f"shift must be one finite point of {dim} coordinates (got {self.shift!r})")
+        object.__setattr__(self, "scale", float(positive("scale", _real_number("scale", self.scale))))
+        inverse = np.linalg.inv(a)
+        for name, value in (("matrix", a), ("shift", b), ("_inverse", inverse), ("_inverse_t", inverse.T.copy())):
+            value.setflags(write=False)
+            object.__setattr__(self, name, value)
+
+    @property
+    def name(self) -> str:
+        return f"{self.problem.name}, transformed"
+
+    @property
+    def batch_shape(self) -> tuple:
+        return getattr(self.problem, "batch_shape", ())
+
+    def forward(self, w) -> np.ndarray:
+        """u = A w + b: a point (or path) of the old problem in the new coordinates."""
+        return _apply(self.matrix, w) + self.shift
+
+    def back(self, u) -> np.ndarray:
+        """w = A^-1 (u - b): a point (or path) of this problem in the old coordinates."""
+        return _apply(self._inverse, np.asarray(u, dtype=np.float64) - self.shift)
+
+    @property
+    def x0(self):
+        return self.forward(self.problem.x0)
+
+    @property
+    def minimum(self):
+        return self.forward(self.problem.minimum)
+
+    @property
+    def f_min(self):
+        return self.scale * self.problem.f_min
+
+    def f(self, u):
+        return self.scale * self.problem.f(self.back(u))
+
+    def grad(self, u):
+        return self.scale * _apply(self._inverse_t, self.problem.grad(self.back(u)))
+
+    def stochastic_grad(self, u, step: int):
+        inner = getattr(self.problem, "stochastic_grad", None)
+        w = self.back(u)
+        g = inner(w, step) if inner is not None else self.problem.grad(w)
+        return self.scale * _apply(self._inverse_t, g)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class GradientScaled(Wrapped):
+    """`problem` whose every gradient is multiplied coordinate by coordinate by `factors` d_i > 0 (the
+    loss and the start are unchanged). For a loss that is a sum of one term per coordinate, f = sum_i f_i(w_i)
+    (an axis-aligned ravine), this is the gradient of sum_i d_i f_i(w_i): every coordinate's curvature
+    multiplied by d_i. Otherwise it is a change of the gradient alone, the change under which an optimizer
+    whose step ignores each coordinate's gradient scale takes the same path."""
+
+    factors: object = 1.0
+
+    def __post_init__(self):
+        d = np.array(positive("factors", self.factors), dtype=np.float64)
+        if d.shape not in ((), np.shape(self.problem.x0)[-1:]):
+            raise ValueError(f"factors must be one number or one per coordinate (got shape {d.shape})")
+        d.setflags(write=False)
+        object.__setattr__(self, "factors", d)
+
+    @property
+    def batch_shape(self) -> tuple:
+        return getattr(self.problem, "batch_shape", ())
+
+    def grad(self, x):
+        return self.factors * self.problem.grad(x)
+
+    def stochastic_grad(self, x, step: int):
+        inner = getattr(self.problem, "stochastic_grad", None)
+        return self.factors * (inner(x, step) if inner is not None else self.problem.grad(x))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TurnedMany(Turned):
+    """Many turned copies of one 2-D `problem` at once, one per batch element: `degrees` is an array shaped like
+    a hyperparameter grid, (..., 1), and each batch element is `Turned(problem, d)` for its own d, bit for bit.
+    One batched run (or `sweep`) then covers every angle, e.g.
+    `sweep(make, lambda degrees: TurnedMany(problem, degrees), steps, score, degrees=angles, lr=lrs)`."""
+
+    def __post_init__(self):
+        degrees = np.array(self.degrees, dtype=np.float64)
+        if degrees.ndim == 0 or degrees.shape[-1] != 1 or not np.all(np.isfinite(degrees)):
+            raise ValueError(f"degrees must be finite numbers in an array shaped (..., 1) (got {self.degrees!r})")
+        object.__setattr__(self, "degrees", degrees)
+        dim = np.shape(self.problem.x0)[-1]
+        if dim != 2:
+            raise ValueError(f"TurnedMany turns 2-D problems only (this one has {dim} coordinates)")
+
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        """R for every batch element, shape (*batch, 2, 2): each made exactly as Turned makes its own."""
+        angles = self.degrees[..., 0]
+        turns = [rotation(np.deg2rad(float(d))) for d in angles.flat]
+        return np.reshape(turns, (*angles.shape, 2, 2))
+
+    @property
+    def name(self) -> str:
+        return f"{getattr(self.problem, 'name', 'problem')}, turned {self.degrees.size} ways"
+
+    @property
+    def batch_shape(self) -> tuple:
+        return np.broadcast_shapes(self.degrees.shape[:-1], getattr(self.problem, "batch_shape", ()))
+
+    def own(self, x) -> np.ndarray:
+        return _turn(np.swapaxes(self.matrix, -1, -2), x)
+
+    @property
+    def bounds(self):
+        """The smallest box that holds the problem's own box under every one of the turns."""
+        (x_lo, x_hi), (y_lo, y_hi) = self.problem.bounds
+        corners = np.array([[x_lo, y_lo], [x_lo, y_hi], [x_hi, y_lo], [x_hi, y_hi]])
+        turned = _turn(self.matrix[..., None, :, :], corners).reshape(-1, 2)
+        return tuple((float(lo), float(hi)) for lo, hi in zip(turned.min(axis=0), turned.max(axis=0), strict=True))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PairsTurned(Wrapped):
+    """A `problem` in an even number d of coordinates with every plane of coordinates (i, i + d/2) turned by
+    `degrees`: f(x) = problem.f(R^T x) and grad(x) = R problem.grad(R^T x) for that block rotation R; the start
+    and the minimum turn with it. On a separable problem (DiagonalQuadratic) no coordinate is then an
+    eigen-direction, while the curvatures stay the same. Computed element by element, so a batch is computed as
+    each run alone."""
+
+    degrees: float = 45.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "degrees", _real_number("degrees", self.degrees))
+        dim = np.shape(self.problem.x0)[-1]
+        if dim % 2:
+            raise ValueError(f"PairsTurned needs an even number of coordinates (this problem has {dim})")
+
+    def _turned(self, x, sign: float) -> np.ndarray:
+        """R x (sign = 1) or R^T x (sign = -1)."""
+        x = np.asarray(x, dtype=np.float64)
+        half = x.shape[-1] // 2
+        a, b = x[..., :half], x[..., half:]
+        c, s = np.cos(np.deg2rad(self.degrees)), sign * np.sin(np.deg2rad(self.degrees))
+        return np.concatenate([c * a - s * b, s * a + c * b], axis=-1)
+
+    def own(self, x) -> np.ndarray:
+        """Points in the problem's own coordinates, R^T x."""
+        return self._turned(x, -1.0)
+
+    @property
+    def x0(self):
+        return self._turned(self.problem.x0, 1.0)
+
+    @property
+    def minimum(self):
+        return self._turned(self.problem.minimum, 1.0)
+
+    def f(self, x):
+        return self.problem.f(self.own(x))
+
+    def grad(self, x):
+        return self._turned(self.problem.grad(self.own(x)), 1.0)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Workers(Wrapped):
+    """Simulated data parallelism: `workers` machines each see grad + noise * (seeded Gaussian noise), and a
+    server combines their messages.
+
+    rule "mean": each sends its float gradient, the server averages them (ordinary data parallelism).
+    rule "vote": each sends the signs of its gradient, the server sends back the sign of their sum.
+    Every element of a batched run sees the same noise (one draw per step and worker).
+    """
+
+    workers: int = 9
+    noise: float = 1.0
+    rule: str = "vote"
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.rule not in ("mean", "vote"):
+            raise ValueError(f"rule must be 'mean' or 'vote' (got {self.rule!r})")
+
+    def messages(self, w, step: int) -> np.ndarray:
+        """What each worker computes at this step: shape (..., workers, dim)."""
+        g = self.problem.grad(w)
+        noise = np.random.default_rng((self.seed, step)).normal(size=(self.workers, g.shape[-1]))
+        return g[..., None, :] + self.noise * noise
+
+    def stochastic_grad(self, w, step: int):
+        local = self.messages(w, step)
+        if self.rule == "mean":
+            return local.mean(axis=-2)
+        return np.sign(np.sign(local).sum(axis=-2))
 
 
 SURFACES = {p.name: p for p in (Quadratic(), Rosenbrock(), Beale(), Saddle())}

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from optimizer_table import HYPERPARAMETERS
 
 from optim_core import run
-from optim_core.models import MLP, digits_split
+from optim_core.models import MLP, SoftmaxRegression, digits_split
 from optim_core.playground import Slider
 from optim_core.problems import Quadratic, Rosenbrock, SparseLogistic
 from optim_core.schedules import constant, cosine, linear_warmup, step_decay, warmup_cosine
@@ -110,12 +110,15 @@ def test_sparse_logistic_arguments(field, value):
 
 
 @FUZZ
-@given(field=st.sampled_from(["hidden", "batch_size", "seed", "l2"]), value=WILD)
-def test_mlp_arguments(field, value):
+@given(field=st.sampled_from(["hidden", "batch_size", "seed", "l2"]), value=WILD, softmax=st.booleans())
+def test_model_arguments(field, value, softmax):
     split = digits_split(0)
     if field == "hidden" and isinstance(value, int) and not isinstance(value, bool):
         value = min(value, 8)  # keep the model small
-    model = rejected_by_name(lambda: MLP(split.x_train[:50], split.y_train[:50], **{field: value}), field)
+    if softmax and field == "hidden":
+        return  # the softmax model has no hidden layer
+    cls = SoftmaxRegression if softmax else MLP
+    model = rejected_by_name(lambda: cls(split.x_train[:50], split.y_train[:50], **{field: value}), field)
     if model is not None:
         assert np.isfinite(model.stochastic_grad(model.x0, 1)).all()
 
@@ -212,3 +215,13 @@ def test_noisy_quadratic_arguments(field, value):
     p = rejected_by_name(lambda: NoisyQuadratic(**{field: value}), field)
     if p is not None:
         assert np.isfinite(p.stochastic_grad(p.x0, 1)).all()
+
+
+@FUZZ
+@given(value=WILD)
+def test_beale_start(value):
+    from optim_core.problems import Beale
+
+    p = rejected_by_name(lambda: Beale(x0=value), "x0")
+    if p is not None:
+        assert p.x0.shape == (2,) and np.isfinite(p.f(p.x0))

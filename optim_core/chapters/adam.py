@@ -1,11 +1,10 @@
 """Chapter "Adam": the experiments behind its numbers and its playground.
 
-Adam (Kingma & Ba, 2015) is Momentum's EMA of dw (m_t) divided by RMSProp's root EMA of dw^2 (v_t),
-both bias-corrected. Claims computed here: Adam reduces exactly to RMSProp and to SignGD; its first step is
--lr sign(dw) with the correction and 3.16 times longer without; the uncorrected steps stay too long for
-thousands of steps; a step is usually at most about lr, a lone spike gives the paper's factor and a steadily
-growing gradient the exact worst case; the state is two arrays; and over a sweep of lr on three surfaces
-and three loss scales, Adam's good learning rates do not move with the scale while Momentum's do.
+Adam (Kingma & Ba, 2015) is Momentum's EMA of dw (m_t) over RMSProp's root EMA of dw^2 (v_t), both bias-corrected.
+Claims computed here: the exact reductions to RMSProp and SignGD, and the limit eps -> inf (Momentum); the
+first steps with and without bias correction; how long a step can be (surfaces, turned surfaces, noise, spikes,
+the worst case); the state's memory; the loss-scale windows of lr; the saddle escape, with the ridge on a
+coordinate axis and turned by 45 degrees; and Adam's relapse on the ravine after about 7000 steps.
 """
 
 from __future__ import annotations
@@ -15,15 +14,15 @@ from functools import cache, partial
 import matplotlib as mpl
 import numpy as np
 
-from optim_core import GD, AdaGrad, Adam, Lion, Momentum, RMSProp, SignGD, plots, run, theory
+from optim_core import GD, AdaGrad, Adam, Lion, Momentum, RMSProp, SignGD, measure, plots, run, theory
 from optim_core.base import state_count
 from optim_core.chapters import register
 from optim_core.ema import effective_memory
-from optim_core.measure import steps_until_below
 from optim_core.playground import Playground, Slider
-from optim_core.problems import RAVINE, SADDLE, SURFACES, Scaled
+from optim_core.problems import RAVINE, SADDLE, SURFACES, NoisyQuadratic, Scaled, Turned
+from optim_core.schedules import cosine
 from optim_core.tables import markdown_table
-from optim_core.tuning import gap_at, sweep
+from optim_core.tuning import gap_at, sweep, unscaled_gap_at, window_edges
 
 BETA1, BETA2 = 0.9, 0.999  # Kingma & Ba's defaults (also optim_core's)
 PROBLEMS = {"ravine": RAVINE, "Rosenbrock": SURFACES["rosenbrock"], "saddle": SADDLE}  # the prose's names
@@ -42,6 +41,17 @@ SWEEP_LRS = np.geomspace(1e-4, 10.0, 21)
 SCALES = (0.01, 1.0, 100.0)
 SWEEP_STEPS, SWEEP_TOL = 1000, 1e-4
 SHARED_LR, SHARED_STEPS = 0.1, 300
+TURN, TURNED = 45, "saddle turned 45°"  # degrees: the saddle's ridge then lies along neither coordinate
+SHOWN = {**PROBLEMS, TURNED: Turned(SADDLE, TURN)}
+ESCAPERS = {"GD": GD, **COMPARED}
+ESCAPE_LEVEL = 0.5
+LONG_STEPS = 10_000
+LONG_EPS = np.array([1e-8, 1e-3, 1e-2])[:, None]  # the default, and the two sides of alpha / eps = STABLE_ETA
+STABLE_ETA = theory.momentum_stable_lr(RAVINE.L, BETA1) / (1 - BETA1)  # EMA-form Momentum's limit on curvature L
+NOISE_SIGMAS = np.geomspace(0.1, 100.0, 7)  # the noise's standard deviation, with E[dw] = 1
+NOISE_STEPS, NOISE_LATE, NOISE_SEEDS = 300, 200, 400
+LIMIT_EPS, LIMIT_C, LIMIT_STEPS = np.array([1.0, 1e1, 1e2, 1e3, 1e4, 1e5]), 1.0, 100
+EPS_HAT = 1e-7  # Keras' default, an eps_hat
 PLAYGROUND_LRS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 PLAYGROUND_BETA1 = (0.0, 0.5, 0.9, 0.99)
 PLAYGROUND_BETA2 = (0.9, 0.99, 0.999)
@@ -51,10 +61,8 @@ PLAYGROUND_BETA2 = (0.9, 0.99, 0.999)
 
 def first_step(g=WORKED_GRAD, lr: float = WORKED_LR, bias_correction: bool = True, **hyper) -> dict:
     """Adam's first step from w = 0: the state after it and the step, from Adam.update itself."""
-    opt = Adam(lr, bias_correction=bias_correction, **hyper)
-    w0 = np.zeros_like(np.asarray(g, dtype=np.float64))
-    w1, state = opt.update(w0, g, opt.init(w0))
-    return {"m": state.m, "v": state.v, "step": w1 - w0}
+    step, state = measure.first_step(Adam(lr, bias_correction=bias_correction, **hyper), g)
+    return {"m": state.m, "v": state.v, "step": step}
 
 
 def worked_table(g=WORKED_GRAD, lr: float = WORKED_LR) -> str:
@@ -75,103 +83,50 @@ def worked_table(g=WORKED_GRAD, lr: float = WORKED_LR) -> str:
     return markdown_table(["quantity", "coordinate 1", "coordinate 2"], cells, align="lrr")
 
 
-def ratio_peak(horizon: int = 10_000) -> tuple[int, float]:
-    """(t, ratio) where the uncorrected / corrected step of a constant gradient is largest (default betas)."""
-    t = np.arange(1, horizon + 1)
-    r = theory.adam_uncorrected_ratio(t, BETA1, BETA2)
-    return int(t[np.argmax(r)]), float(r.max())
-
-
-def steps_until_ratio_below(level: float, horizon: int = 100_000) -> int:
-    """The step t from which that ratio stays below `level` (it decreases after its peak)."""
-    ratios = theory.adam_uncorrected_ratio(np.arange(1, horizon + 1), BETA1, BETA2)
-    return int(steps_until_below(ratios, level)) + 1  # t starts at 1
-
-
 def early_runs(lr: float = EARLY_LR, steps: int = EARLY_STEPS, problem=RAVINE) -> dict:
     """Adam with and without bias correction for the first steps, label -> Trajectory."""
     return {label: run(Adam(lr, bias_correction=i == 0), problem, steps=steps) for i, label in enumerate(EARLY_LABELS)}
 
 
-def relative_steps(traj, lr) -> np.ndarray:
-    """|w_t - w_{t-1}| / lr per step and coordinate, shape (steps, ..., dim)."""
-    return np.abs(np.diff(traj.params, axis=0)) / lr
-
-
 # ----- how big can a step be? -----------------------------------------------------------------------------------
-
-
-def adam_steps(grads, lr: float = 1.0, **hyper) -> np.ndarray:
-    """|step| / lr of Adam fed a given gradient sequence (shape (steps, ...)), step by step."""
-    grads = np.asarray(grads, dtype=np.float64)
-    opt = Adam(lr, **hyper)
-    w = np.zeros(grads.shape[1:])
-    state, out = opt.init(w), np.empty_like(grads)
-    for i, g in enumerate(grads):
-        new_w, state = opt.update(w, g, state)
-        out[i] = np.abs(new_w - w) / lr
-        w = new_w
-    return out
-
-
-def spike_steps(ts, **hyper) -> np.ndarray:
-    """|step| / lr at each step t of ts when every earlier gradient was 0 and dw_t = 1 (the paper's
-    'most severe case of sparsity'); one column of a batched Adam run per t."""
-    ts = np.asarray(ts, dtype=int)
-    grads = np.zeros((ts.max(), ts.size))
-    grads[ts - 1, np.arange(ts.size)] = 1.0
-    return adam_steps(grads, **hyper)[ts - 1, np.arange(ts.size)]
 
 
 def random_sequences_largest_step(kind: str = "normal", steps: int = 500, runs: int = 2000, seed: int = 0) -> float:
     """The largest |step| / lr of Adam (defaults) over many seeded random gradient sequences."""
     rng = np.random.default_rng(seed)
     grads = {"normal": rng.normal, "cauchy": rng.standard_cauchy}[kind](size=(steps, runs))
-    return float(adam_steps(grads).max())
+    return float(measure.replayed_steps(Adam(1.0), grads).max())
 
 
 def problems_largest_step(steps: int = 1000, lrs=LARGEST_STEP_LRS) -> dict:
-    """problem -> the largest |step| / lr of Adam (defaults) over a batched run of every lr of `lrs`."""
+    """problem -> the largest |step| / lr of Adam (defaults) over a batched run of every lr of `lrs`, on each
+    problem and on it turned by TURN degrees ('<name>_turned')."""
     lrs = np.asarray(lrs)[:, None]
-    return {name: float(np.nanmax(relative_steps(run(Adam(lrs), p, steps=steps), lrs))) for name, p in PROBLEMS.items()}
+    problems = {**PROBLEMS, **{f"{name}_turned": Turned(p, TURN) for name, p in PROBLEMS.items()}}
+    return {name: measure.largest_relative_step(Adam(lrs), p, steps) for name, p in problems.items()}
+
+
+@cache
+def noisy_steps(sigmas=tuple(NOISE_SIGMAS), steps: int = NOISE_STEPS, late: int = NOISE_LATE) -> dict:
+    """beta1 -> (mean, standard error) over NOISE_SEEDS seeds of the RMS of |step| / lr in steps late+1..steps, per
+    noise level: Adam fed the gradients of a NoisyQuadratic held where E[dw] = 1, coordinate i with noise sigma_i."""
+    dim, seeds = len(sigmas), np.arange(NOISE_SEEDS)[:, None]
+    p = NoisyQuadratic(np.ones(dim), sigmas, seed=seeds, x0=np.ones(dim))
+    return {
+        b1: measure.rms_step_at(Adam(1.0, beta1=b1), p, np.ones((NOISE_SEEDS, dim)), steps, late) for b1 in (BETA1, 0.0)
+    }
 
 
 def saddle_escape(lr: float = 0.01, steps: int = 300) -> dict:
     """Where Adam's largest step on the saddle happens: the step, its size / lr, and whether |dw_2| grew before it."""
     traj = run(Adam(lr), SADDLE, steps=steps)
-    sizes = relative_steps(traj, lr)[:, 1]
+    sizes = measure.step_lengths(traj, lr)[:, 1]
     i = int(np.argmax(sizes))
     g2 = np.abs(SADDLE.grad(traj.params[:-1])[:, 1])
     return {"step": i + 1, "size": float(sizes[i]), "grad_growing": bool(np.all(np.diff(g2[: i + 1]) > 0))}
 
 
 # ----- memory, and the reductions to RMSProp and SignGD ----------------------------------------------------------
-
-
-def state_megabytes(arrays: int, n_params: float, bytes_per_float: int = 4) -> float:
-    """Memory of the optimizer state for a model of n_params float32 parameters, in MB (1e6 bytes)."""
-    return arrays * n_params * bytes_per_float / 1e6
-
-
-def memory_markdown(n_params: float = N_PARAMS) -> str:
-    """How many parameter-sized arrays each optimizer keeps, and their size for n_params parameters."""
-    header = ["optimizer", "state arrays per parameter array", f"state for {n_params / 1e6:g}M float32 parameters"]
-    counts = {label: state_count(opt) for label, opt in MEMORY_OPTIMIZERS.items()}
-    cells = [[label, k, f"{state_megabytes(k, n_params):.0f} MB"] for label, k in counts.items()]
-    return markdown_table(header, cells, align="lrr")
-
-
-def hessian_terabytes(n_params: float, bytes_per_float: int = 4) -> float:
-    """The memory of a dense n x n Hessian (what Newton's method needs), in TB (1e12 bytes)."""
-    return n_params**2 * bytes_per_float / 1e12
-
-
-def rmsprop_first_step(beta: float, g=WORKED_GRAD, lr: float = WORKED_LR) -> np.ndarray:
-    """|first step| / lr of RMSProp (no bias correction), per coordinate: about 1 / sqrt(1 - beta)."""
-    opt = RMSProp(lr, beta=beta)
-    w0 = np.zeros_like(np.asarray(g, dtype=np.float64))
-    w1, _ = opt.update(w0, g, opt.init(w0))
-    return np.abs(w1 - w0) / lr
 
 
 def reduction_gaps(steps: int = 200) -> dict:
@@ -181,18 +136,10 @@ def reduction_gaps(steps: int = 200) -> dict:
         "rmsprop": (Adam(0.01, beta1=0.0, beta2=0.99, bias_correction=False), RMSProp(0.01, beta=0.99)),
         "signgd": (Adam(0.01, beta1=0.0, beta2=0.0, eps=0.0), SignGD(0.01)),
     }
-    return {
-        k: float(np.max(np.abs(run(a, p, steps=steps).params - run(b, p, steps=steps).params)))
-        for k, (a, b) in pairs.items()
-    }
+    return {k: measure.path_gap(a, b, p, steps) for k, (a, b) in pairs.items()}
 
 
 # ----- why it is the usual first choice: the scale of the loss -------------------------------------------------------
-
-
-def unscaled_gap(traj, family) -> np.ndarray:
-    """Criterion: f - f* of the unscaled loss after the last step (the runs record the scaled loss)."""
-    return gap_at()(traj, family) / family.loss_scale
 
 
 @cache
@@ -200,7 +147,7 @@ def scale_sweeps(steps: int = SWEEP_STEPS) -> dict:
     """problem -> method -> Sweep over (loss scale, lr) of SCALES x SWEEP_LRS, scored by unscaled_gap."""
     return {
         name: {
-            label: sweep(opt_cls, partial(Scaled, p), steps, unscaled_gap, scale=SCALES, lr=SWEEP_LRS)
+            label: sweep(opt_cls, partial(Scaled, p), steps, unscaled_gap_at(), scale=SCALES, lr=SWEEP_LRS)
             for label, opt_cls in COMPARED.items()
         }
         for name, p in PROBLEMS.items()
@@ -215,39 +162,50 @@ def windows(tol: float = SWEEP_TOL) -> dict:
     }
 
 
-def window_edges(problem: str, method: str, tol: float = SWEEP_TOL) -> list[tuple[float, float] | None]:
-    """Per scale, the smallest and largest lr of the grid that end below tol (None if none does)."""
-    s = scale_sweeps()[problem][method]
-    lrs = s.axes["lr"]
-    return [(float(lrs[ok].min()), float(lrs[ok].max())) if ok.any() else None for ok in s.scores < tol]
-
-
 def window_count(make, problem: str, steps: int = SWEEP_STEPS, tol: float = SWEEP_TOL) -> int:
     """How many lr of SWEEP_LRS end below tol on the unscaled problem; `make` maps lr to an optimizer."""
     return int(np.count_nonzero(sweep(make, PROBLEMS[problem], steps, gap_at(), lr=SWEEP_LRS).scores < tol))
 
 
-def relapse(opt, problem: str = "ravine", steps: int = SWEEP_STEPS) -> dict:
-    """The lowest loss gap a run reaches, the step where, and the largest gap after that step."""
-    p = PROBLEMS[problem]
-    gap = run(opt, p, steps=steps).loss - p.f_min
-    i = int(np.argmin(gap))
-    return {"low": float(gap[i]), "step": i, "high_after": float(np.max(gap[i:]))}
-
-
 @cache
 def shared_lr_runs(lr: float = SHARED_LR, steps: int = SHARED_STEPS) -> dict:
-    """problem -> method -> Trajectory, every method at the same lr."""
+    """problem -> method -> Trajectory: GD and COMPARED at the same lr on PROBLEMS and on the turned saddle."""
+    return {name: {label: run(cls(lr), p, steps=steps) for label, cls in ESCAPERS.items()} for name, p in SHOWN.items()}
+
+
+def escapes(level: float = ESCAPE_LEVEL) -> dict:
+    """saddle -> method -> the first step with |u_2| > level, u the saddle's own coordinates (inf: never)."""
+    own = {"saddle": np.asarray, TURNED: SHOWN[TURNED].own}
+    runs = shared_lr_runs()
     return {
-        name: {label: run(opt_cls(lr), p, steps=steps) for label, opt_cls in COMPARED.items()}
-        for name, p in PROBLEMS.items()
+        name: {k: measure.first_step_above(f(t.params)[:, 1], level) for k, t in runs[name].items()}
+        for name, f in own.items()
     }
 
 
-def escape_step(traj, level: float = 0.5) -> int:
-    """The first step at which |w_2| exceeds `level` (leaving the saddle's ridge w_2 = 0); -1 if never."""
-    above = np.abs(traj.params[:, 1]) > level
-    return int(np.argmax(above)) if above.any() else -1
+# ----- over a longer horizon: the relapse, and a decaying lr ----------------------------------------------------
+
+
+@cache
+def long_runs(lr: float = SHARED_LR, steps: int = LONG_STEPS) -> dict:
+    """label -> (Trajectory, eta_t) on the ravine: Adam at a constant lr (one run per eps of LONG_EPS), and Adam
+    (default eps) with a cosine decay of lr over the run."""
+    out = {}
+    for label, opt in (("Adam (constant α)", Adam(lr, eps=LONG_EPS)), ("cosine decay of α", Adam(cosine(lr, steps)))):
+        traj = run(opt, RAVINE, steps=steps)
+        out[label] = (traj, measure.adam_effective_lr(opt, RAVINE, traj))
+    return out
+
+
+# ----- eps: TensorFlow's eps_hat, and the limit of a large eps ------------------------------------------------------
+
+
+def eps_limit_gaps(bias_correction: bool = True, c: float = LIMIT_C, eps=LIMIT_EPS, steps: int = LIMIT_STEPS):
+    """Per eps, the largest coordinate gap over a run on the ravine between Adam(lr = c eps, eps) and Momentum in
+    EMA form with beta = beta1 and rate c / (1 - beta1^t) (with bias correction) or c (without)."""
+    e = np.asarray(eps, dtype=np.float64)[:, None]
+    momentum = Momentum((lambda t: c / (1 - BETA1**t)) if bias_correction else c, beta=BETA1)
+    return measure.path_gap(Adam(c * e, eps=e, bias_correction=bias_correction), momentum, RAVINE, steps)
 
 
 # ----- figures ---------------------------------------------------------------------------------------------------
@@ -263,7 +221,7 @@ def early_figure(lr: float = EARLY_LR, steps: int = EARLY_STEPS):
         for label, style in zip(EARLY_LABELS, EARLY_STYLES, strict=True):
             path = runs[label].params
             plots.path_line(a, label, **style).set_data(path[:, 0], path[:, 1])
-            b.plot(t, relative_steps(runs[label], lr)[:, 0], marker="o", markersize=3.5, label=label, **style)
+            b.plot(t, measure.step_lengths(runs[label], lr)[:, 0], marker="o", markersize=3.5, label=label, **style)
         ratio, ratio_label = theory.adam_uncorrected_ratio(t, BETA1, BETA2), r"$(1-\beta_1^t)/\sqrt{1-\beta_2^t}$"
         b.plot(t, ratio, color="black", linewidth=1.0, linestyle=":", label=ratio_label)
         a.legend(loc="upper right")
@@ -281,7 +239,9 @@ def bound_figure(horizon: int = 3000):
     with mpl.rc_context(plots.STYLE):
         worst = [theory.adam_worst_step(k, BETA1, BETA2) for k in t]
         ax.semilogx(t, worst, color=red, label="worst sequence for step $t$ (exact)")
-        ax.semilogx(t, spike_steps(t), color=red, linestyle="--", label="zeros, then one spike at $t$")
+        ax.semilogx(
+            t, measure.spike_steps(Adam(1.0), t), color=red, linestyle="--", label="zeros, then one spike at $t$"
+        )
         bound, limit = theory.adam_spike_bound(BETA1, BETA2), theory.adam_worst_step_limit(BETA1, BETA2)
         ax.axhline(bound, color="black", linewidth=0.9, linestyle=":")
         ax.axhline(limit, color="black", linewidth=0.9, linestyle=":")
@@ -297,31 +257,57 @@ def window_figure(tol: float = SWEEP_TOL, steps: int = SWEEP_STEPS):
     """Per problem, the lr of the grid at which each method ends below tol, one row per loss scale."""
     fig, axes = plots.figure(ncols=3, width=3.5, height=3.3, sharey=True)
     rows = [(label, i) for label in COMPARED for i in range(len(SCALES))]
+    for ax, (name, sweeps) in zip(axes, scale_sweeps(steps).items(), strict=True):
+        marks = [(sweeps[label].scores[i] < tol, plots.color_of(label)) for label, i in rows]
+        plots.lr_windows(ax, SWEEP_LRS, marks, every=len(SCALES)).set_title(name)
     with mpl.rc_context(plots.STYLE):
-        for ax, (name, methods) in zip(axes, scale_sweeps(steps).items(), strict=True):
-            for y, (label, i) in enumerate(rows):
-                ok = methods[label].scores[i] < tol
-                ax.plot(SWEEP_LRS, np.full(len(SWEEP_LRS), y), "|", color="#cccccc", markersize=5)
-                ax.plot(SWEEP_LRS[ok], np.full(ok.sum(), y), "s", color=plots.color_of(label), markersize=5.5)
-            for y in range(len(SCALES), len(rows), len(SCALES)):
-                ax.axhline(y - 0.5, color="#999999", linewidth=0.6)
-            ax.set_xscale("log")
-            ax.set(title=name, xlabel="learning rate α", ylim=(len(rows) - 0.5, -0.5))
         axes[0].set_yticks(range(len(rows)), [f"{label}, {SCALES[i]:g}·f" for label, i in rows])
         scales = ", ".join(f"{c:g}" for c in SCALES)
-        title = f"α at which $f - f^\\star <$ {tol:g} after {steps} steps, loss multiplied by {scales}"
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(
+            f"α at which $f - f^\\star <$ {tol:g} after {steps} steps, loss multiplied by {scales}", fontsize=10
+        )
     return fig
 
 
 def paths_figure(lr: float = SHARED_LR, steps: int = SHARED_STEPS):
-    """The three methods at one shared lr on each problem (a method that diverges leaves the picture)."""
-    fig, axes = plots.figure(ncols=3, width=3.6, height=3.2)
-    for ax, (name, paths) in zip(axes, shared_lr_runs(lr, steps).items(), strict=True):
-        plots.trajectories(PROBLEMS[name], paths, ax=ax)
+    """Momentum, RMSProp and Adam at one lr on each problem and the turned saddle (a diverged run leaves the plot)."""
+    fig, axes = plots.figure(ncols=2, nrows=2, width=4.4, height=3.3)
+    for ax, (name, runs) in zip(axes, shared_lr_runs(lr, steps).items(), strict=True):
+        plots.trajectories(SHOWN[name], {k: runs[k] for k in COMPARED}, ax=ax)
         ax.set_title(f"{name}, α = {lr:g}, {steps} steps")
         if ax is not axes[0]:
             ax.get_legend().remove()
+    return fig
+
+
+def noisy_figure():
+    """The RMS of |step| / lr against the noise level: measured over seeds (dots) and predicted (dashed)."""
+    fig, ax = plots.figure(width=6.0, height=3.4)
+    for b1, (mean, se) in noisy_steps().items():
+        predicted = theory.adam_noisy_rms_step(1.0, NOISE_SIGMAS, b1)
+        color = plots.color_of("Adam" if b1 else "RMSProp")
+        plots.measured(ax, NOISE_SIGMAS, mean, se, predicted, color, label=f"β₁ = {b1:g}")
+    with mpl.rc_context(plots.STYLE):
+        ax.set_xscale("log")
+        ax.set(xlabel=r"noise $\sigma$, with $E[dw] = 1$", ylabel=r"RMS of $|\Delta w|\,/\,\alpha$", ylim=(0, 1.1))
+        ax.legend(loc="lower left")
+    return fig
+
+
+def relapse_figure():
+    """Left: Adam's distance to the minimum of the ravine, constant lr (default eps) and cosine decay. Right: eta_t
+    along the steep coordinate w_2, and the largest eta at which the steep direction is stable (dotted)."""
+    runs = {
+        label: (traj.params.reshape(len(traj.params), -1, 2)[:, 0], eta) for label, (traj, eta) in long_runs().items()
+    }
+    fig, (a, b) = plots.figure(ncols=2, width=4.6, height=3.4)
+    dist = {k: measure.distance(w, RAVINE.minimum)[1:] for k, (w, _) in runs.items()}
+    plots.series(dist, ax=a, log=True, ylabel=r"$\|w_t - w^\star\|$")
+    plots.series({k: eta.reshape(len(eta), -1, 2)[:, 0, 1] for k, (_, eta) in runs.items()}, ax=b, log=True)
+    with mpl.rc_context(plots.STYLE):
+        b.axhline(STABLE_ETA, color="black", linestyle=":", linewidth=1.0)
+        b.text(200, STABLE_ETA * 1.2, f"stable while $\\eta_t <$ {STABLE_ETA:.3g}", fontsize=9)
+        b.set(ylabel=r"$\eta_t = \alpha_t/(\sqrt{\hat v_t}+\varepsilon)$ along $w_2$")
     return fig
 
 
@@ -329,13 +315,19 @@ def paths_figure(lr: float = SHARED_LR, steps: int = SHARED_STEPS):
 
 
 def numbers() -> dict:
-    peak_t, peak_ratio = ratio_peak()
-    early = {label: float(relative_steps(traj, EARLY_LR)[:, 0].max()) for label, traj in early_runs().items()}
+    peak_t, peak_ratio = theory.adam_uncorrected_peak(BETA1, BETA2)
+    early = {label: float(measure.step_lengths(traj, EARLY_LR)[:, 0].max()) for label, traj in early_runs().items()}
     default = Adam()
     escape = saddle_escape()
     counts = {label: state_count(opt) for label, opt in MEMORY_OPTIMIZERS.items()}
-    edges = window_edges("ravine", "Momentum")
-    relapsed = relapse(RMSProp(0.1))
+    edges = window_edges(scale_sweeps()["ravine"]["Momentum"], SWEEP_TOL)
+    relapsed = measure.relapse(run(RMSProp(0.1), RAVINE, steps=SWEEP_STEPS).loss - RAVINE.f_min)
+    esc, noisy = escapes(), noisy_steps()
+    (const, eta), (decayed, eta_cos) = long_runs().values()
+    gap = const.loss[:, 0] - RAVINE.f_min  # the default eps
+    lapse, lapse_3 = (measure.relapse(const.loss[:, k] - RAVINE.f_min) for k in (0, 1))
+    dist_cos = measure.distance(decayed.params, RAVINE.minimum)
+    limit, plain = eps_limit_gaps(), eps_limit_gaps(bias_correction=False)
     shared = shared_lr_runs()
     rosen = shared["Rosenbrock"]
     worst_200 = theory.adam_worst_gradients(200, BETA1, BETA2)[:, None]  # one sequence of 200 gradients
@@ -347,8 +339,8 @@ def numbers() -> dict:
         "peak_ratio": peak_ratio,
         "ratio_100": float(theory.adam_uncorrected_ratio(100, BETA1, BETA2)),
         "ratio_1000": float(theory.adam_uncorrected_ratio(1000, BETA1, BETA2)),
-        "below_110": steps_until_ratio_below(1.1),
-        "below_101": steps_until_ratio_below(1.01),
+        "below_110": theory.adam_uncorrected_settles(1.1, BETA1, BETA2),
+        "below_101": theory.adam_uncorrected_settles(1.01, BETA1, BETA2),
         "early_max_corrected": early[EARLY_LABELS[0]],
         "early_max_plain": early[EARLY_LABELS[1]],
         **{f"d_{name}": float(getattr(default, name)) for name in ("beta1", "beta2", "eps", "lr")},
@@ -364,12 +356,12 @@ def numbers() -> dict:
         "worst_limit": theory.adam_worst_step_limit(BETA1, BETA2),
         "growth": BETA2 / BETA1,
         "worst_200": theory.adam_worst_step(200, BETA1, BETA2),
-        "worst_200_measured": float(adam_steps(worst_200, eps=0.0)[-1, 0]),
-        "spike_10000": float(spike_steps([10_000])[0]),
+        "worst_200_measured": float(measure.replayed_steps(Adam(1.0, eps=0.0), worst_200)[-1, 0]),
+        "spike_10000": float(measure.spike_steps(Adam(1.0), [10_000])[0]),
         "adam_arrays": counts["Adam"],
         "amsgrad_arrays": counts["AMSGrad"],
-        "hessian_tb": hessian_terabytes(N_PARAMS),
-        "adam_mb": state_megabytes(counts["Adam"], N_PARAMS),
+        "hessian_tb": N_PARAMS**2 * 4 / 1e12,  # a dense n x n Hessian of float32, in TB
+        "adam_mb": counts["Adam"] * N_PARAMS * 4 / 1e6,  # float32, in MB
         **{f"total_{name}": counts[name] + 2 for name in ("GD", "Momentum", "Adam")},  # + weights and gradient
         **{f"win_{p}_{m}": n for p, methods in windows().items() for m, n in methods.items()},
         "mom_lo_1": edges[1][0],
@@ -378,14 +370,41 @@ def numbers() -> dict:
         "mom_hi_100": edges[2][1],
         "win_rosen_beta1_0": window_count(lambda lr: Adam(lr, beta1=0.0), "Rosenbrock"),
         "relapse_low": relapsed["low"],
-        "relapse_step": relapsed["step"],
+        "relapse_step": relapsed["low_at"],
         "relapse_high": relapsed["high_after"],
-        **{f"escape_{label}": escape_step(traj) for label, traj in shared["saddle"].items()},
+        **{f"escape_{label}": int(t) for label, t in esc["saddle"].items()},
+        **{f"turned_escape_{label}": int(t) for label, t in esc[TURNED].items()},
+        "long_gap_1000": float(gap[1000]),
+        "long_gap_6000": float(gap[6000]),
+        "long_low": lapse["low"],
+        "long_low_step": lapse["low_at"],
+        "long_peak": lapse["high_after"],
+        "long_peak_step": lapse["high_at"],
+        "long_cross": int(measure.first_step_above(eta[:, 0, 1], STABLE_ETA)) + 1,  # eta_t is for steps 1..T
+        "stable_eta": float(STABLE_ETA),
+        "eta_growth": float(eta[6000, 0, 1] / eta[5999, 0, 1]),
+        "eta_growth_predicted": float(1 / np.sqrt(BETA2)),
+        "eps3_peak_step": lapse_3["high_at"],
+        "eps3_peak": lapse_3["high_after"],
+        "eps2_eta_max": float(eta[:, 2, 1].max()),  # eps = 1e-2
+        "cos_eta_max": float(eta_cos[:, 1].max()),
+        "cos_dist_end": float(dist_cos[-1]),
+        "noisy_1": float(noisy[BETA1][0][2]),  # NOISE_SIGMAS[2] = 1
+        "noisy_1_predicted": float(theory.adam_noisy_rms_step(1.0, 1.0, BETA1)),
+        "noisy_100": float(noisy[BETA1][0][-1]),
+        "noise_floor": float(np.sqrt((1 - BETA1) / (1 + BETA1))),
+        "noisy_100_beta1_0": float(noisy[0.0][0][-1]),
+        "tf_eps_1": float(theory.adam_eps_from_eps_hat(EPS_HAT, BETA2, 1)),
+        "tf_eps_1000": float(theory.adam_eps_from_eps_hat(EPS_HAT, BETA2, 1000)),
+        "limit_gap_1": float(limit[0]),
+        "limit_gap_last": float(limit[-1]),
+        "limit_scaled_5": float(limit[-1] * LIMIT_EPS[-1]),
+        "limit_plain_last": float(plain[-1]),
         "mom_rosen_diverged": rosen["Momentum"].diverged_at,
         "rosen_final_RMSProp": float(rosen["RMSProp"].loss[-1]),
         "rosen_final_Adam": float(rosen["Adam"].loss[-1]),
         "adam_rosen_end": str(tuple(round(float(x), 2) for x in rosen["Adam"].params[-1])),
-        "rmsprop_first": float(rmsprop_first_step(0.999).mean()),
+        "rmsprop_first": float(np.mean(np.abs(measure.first_step(RMSProp(1.0, beta=0.999), WORKED_GRAD)[0]))),
         "ex1_a": theory.adam_spike_bound(0.5, 0.9),
         "ex1_b": theory.adam_spike_bound(0.9, 0.99),
         "ex3_worst_100": theory.adam_worst_step(100, 0.99, 0.9),
