@@ -6,7 +6,7 @@ from book_files import assert_quoted
 
 from optim_core import GD, run
 from optim_core.chapters import gradient_descent as ch
-from optim_core.problems import RAVINE, Quadratic
+from optim_core.problems import RAVINE, Quadratic, Scaled
 from optim_core.theory import gd_rate
 
 
@@ -109,6 +109,76 @@ def test_steps_grow_linearly_in_kappa(numbers):
     assert 0.97 < slope < 1.03
     assert all(3.5 < r["per_kappa"] < 4.0 for r in rows)
     assert numbers["gd_per_kappa_1000"] == numbers["gd_steps_k1000"] / 1000
+
+
+def test_a_gradient_size_is_not_a_curvature(numbers):
+    # the first gradients differ by 4 / 0.9, curvature times distance, not by kappa = 20
+    assert numbers["gd_grad_ratio"] == pytest.approx((RAVINE.L * 1.0) / (RAVINE.mu * 4.5), rel=1e-12)
+    assert numbers["gd_grad_ratio"] < RAVINE.kappa / 4
+
+
+def test_gd_is_not_invariant_to_the_scale_of_the_loss():
+    # "for c f every step is c times longer, so the good alpha moves to alpha / c"
+    for c in (0.01, 3.0, 100.0):
+        scaled = run(GD(0.4 / c), Scaled(RAVINE, c), RAVINE.x0, 60).params
+        np.testing.assert_allclose(scaled, run(GD(0.4), RAVINE, RAVINE.x0, 60).params, rtol=1e-9, atol=1e-12)
+    assert not np.allclose(run(GD(0.4), Scaled(RAVINE, 3.0), RAVINE.x0, 10).params, run(GD(0.4), RAVINE).params[:11])
+
+
+# ----- noisy gradients ------------------------------------------------------------------------------------------
+
+
+def test_noisy_setting_is_the_one_the_prose_states(numbers):
+    assert (ch.NOISE_SIGMA, ch.NOISE_BATCH, len(ch.NOISE_LRS)) == (1.0, 1, 43)
+    assert (ch.FLOOR_FROM, ch.FLOOR_STEPS) == (200, 1000)
+    assert numbers["gd_noise_seeds"] == ch.NOISE_SEEDS == 16 and numbers["gd_floor_seeds"] == ch.FLOOR_SEEDS
+    assert ch.NOISE_LRS[0] == 1e-3 and ch.NOISE_LRS[-1] == 0.7
+
+
+def test_noise_floor_formula_and_its_measurement(numbers):
+    lr = numbers["gd_optimal_lr"]
+    formula = sum(lr * 1.0 / (2 * 1 * (2 - lr * lam)) for lam in (RAVINE.mu, RAVINE.L))  # sigma = 1, B = 1
+    assert numbers["gd_floor_formula"] == pytest.approx(formula, rel=1e-12)
+    # the measurement agrees within three standard errors, and the standard error is small
+    assert abs(numbers["gd_floor_measured"] - formula) < 3 * numbers["gd_floor_se"]
+    assert numbers["gd_floor_se"] < 0.03 * formula
+    # "about two thirds of its starting value"
+    assert numbers["gd_start_loss"] == RAVINE.f(RAVINE.x0) == 4.025
+    assert 0.6 < numbers["gd_floor_measured"] / numbers["gd_start_loss"] < 0.72
+
+
+def test_with_noise_the_best_lr_is_far_below_the_cliff_and_moves_with_the_budget(numbers):
+    exact = ch.exact_sweep()
+    # exact gradients: the last grid point below 2/L, for both budgets
+    last_below = ch.NOISE_LRS[ch.NOISE_LRS < 2 / RAVINE.L][-1]
+    assert ch.best_lr(exact, 100) == numbers["gd_exact_best_1000"] == last_below
+    best_100, best_1000 = numbers["gd_noise_best_100"], numbers["gd_noise_best_1000"]
+    assert best_1000 < best_100 < 0.5 * 2 / RAVINE.L
+    assert best_100 / best_1000 > 5
+    for best in (best_100, best_1000):
+        assert ch.NOISE_LRS[0] < best < ch.NOISE_LRS[-1]
+
+
+def test_noisy_curves_follow_the_floor_right_of_the_best_lr():
+    noisy = ch.noise_sweep()
+    for budget, (lo, hi) in {1000: (0.85, 1.25), 100: (0.65, 1.35)}.items():
+        late = ch.late_loss(noisy, budget)
+        right = (ch.NOISE_LRS >= ch.best_lr(noisy, budget)) & (ch.NOISE_LRS < 0.45)
+        ratio = late[right] / ch.noise_floor(ch.NOISE_LRS[right])
+        assert np.all((lo < ratio) & (ratio < hi)), (budget, ratio)
+    # left of the best rate the loss is far above the floor: the approach is not over
+    late = ch.late_loss(noisy, 1000)
+    assert late[0] > 100 * ch.noise_floor(ch.NOISE_LRS[0])
+
+
+def test_a_cosine_schedule_ends_lower_than_the_best_constant_lr(numbers):
+    assert numbers["gd_noise_loss_1000"] == ch.late_loss(ch.noise_sweep(), 1000).min()
+    assert numbers["gd_cosine_loss"] < 0.5 * numbers["gd_noise_loss_1000"]
+    assert numbers["gd_noise_best_1000"] < numbers["gd_cosine_lr"] < ch.NOISE_LRS[-1]  # it can start larger
+
+
+def test_noise_figure_builds():
+    assert len(ch.noise_figure().axes) == 1
 
 
 # ----- exercises --------------------------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from book_files import assert_quoted
 
-from optim_core import GD
+from optim_core import GD, SignGD, run
 from optim_core.chapters import sign_updates as ch
-from optim_core.problems import DiagonalQuadratic
+from optim_core.problems import DiagonalQuadratic, Scaled, Workers
 
 
 def test_quoted_values(numbers):
@@ -75,6 +75,59 @@ def test_the_best_lr_is_inside_the_grid(numbers):
         assert ch.SWEEP_LRS[0] < numbers[name] < ch.SWEEP_LRS[-1], name
 
 
+# ----- the turned ravine -----------------------------------------------------------------------------------------
+
+
+def test_the_setting_the_prose_states_for_the_turned_ravine():
+    assert ch.TURNS == (0.0, 22.5, 45.0) and (ch.TURN_STEPS, ch.TURN_LAST) == (2000, 100) and ch.LR == 0.125
+
+
+def test_the_first_row_of_the_turned_table_is_the_axis_aligned_ravine(numbers):
+    first = ch.turned_rows()[0]
+    assert first["turn"] == 0.0 and first["n"] == numbers["n_points"] == 2
+    assert first["loss"] == numbers["box_loss_hi"] and first["fewest"] == numbers["sign_fewest"]
+    assert (first["best_100"], first["best_1000"]) == (numbers["sign_best_100"], numbers["sign_best_1000"])
+    assert numbers["turn_dist_0"] == first["dist"] < 1.5  # each coordinate within lr, so within sqrt(2) lr
+
+
+def test_turned_ravines_keep_steps_of_lr_and_a_2_cycle_but_not_around_the_minimum(numbers):
+    rows = ch.turned_rows()
+    for r in rows:
+        assert r["n"] == 2  # still a 2-cycle
+        assert r["best_100"] / r["best_1000"] > 8  # the best lr still shrinks with the budget
+    problem, x0 = ch.turned(22.5)
+    moves = np.abs(np.diff(run(SignGD(ch.LR), problem, x0, 300).params, axis=0))
+    np.testing.assert_allclose(moves, ch.LR, rtol=1e-12)  # every coordinate moves by lr at every step
+    for d in (22, 45):
+        assert numbers[f"turn_dist_{d}"] > 5 * numbers["turn_dist_0"]  # far outside the box
+    assert numbers["turn_loss_ratio"] == numbers["turn_loss_22"] / numbers["box_loss_hi"] > 8
+    assert numbers["turn_loss_45"] > 8 * numbers["box_loss_hi"]
+
+
+def test_turned_ravines_take_sign_descent_longer_and_gd_the_same(numbers):
+    assert numbers["turn_fewest_22"] > numbers["sign_fewest"] and numbers["turn_fewest_45"] > numbers["sign_fewest"]
+    assert ch.fewest_steps(GD, 22.5)[0] == numbers["gd_fewest"]  # GD does not see the turn
+    assert "| 22.5° | 2 |" in ch.turned_markdown(ch.turned_rows())
+
+
+def test_sign_descent_ignores_any_positive_rescaling_of_a_coordinates_gradient():
+    # the summary card: "invariant to any positive rescaling of each coordinate's gradient, the scale of the loss
+    # included"; GD is not
+    problem, x0 = ch.turned(22.5)
+    base = run(SignGD(ch.LR), problem, x0, 200).params
+    for c in (1e-3, 7.0, 1e4):
+        np.testing.assert_array_equal(run(SignGD(ch.LR), Scaled(problem, c), x0, 200).params, base)
+    w, state, opt = x0, SignGD(ch.LR).init(x0), SignGD(ch.LR)
+    for _ in range(50):  # each coordinate's gradient multiplied by its own positive factor
+        new, state = opt.update(w, problem.grad(w) * np.array([0.01, 300.0]), state)
+        np.testing.assert_array_equal(new, w - ch.LR * np.sign(problem.grad(w)))
+        w = new
+
+
+def test_turned_figure_builds():
+    assert len(ch.turned_figure().axes) == 2
+
+
 # ----- one bit per coordinate -------------------------------------------------------------------------------------
 
 
@@ -102,6 +155,33 @@ def test_majority_vote_loses_per_step_and_wins_per_bit(numbers):
     assert numbers["final_one"] > 10.0  # the lone sign worker never gets below the dotted line
     assert numbers["mbit_gd"] / numbers["mbit_vote"] == numbers["mbit_ratio"] > 10
     assert numbers["start_loss"] > 10.0
+
+
+def test_the_vote_wins_per_bit_on_more_seeds_and_on_the_turned_problem(numbers):
+    assert numbers["seeds_n"] == len(ch.VOTE_SEEDS) == 4 and 0 not in ch.VOTE_SEEDS
+    assert (ch.VOTE_DIM, ch.VOTE_TURN) == (1000, 45.0)  # pairs (i, i + 500) turned by 45 degrees
+    for seed in (*ch.VOTE_SEEDS, 0):
+        gd, vote, one = (r["final"] for r in ch.vote_transfer(seed).values())
+        assert gd < vote < one  # the order per step stays the same
+    turned = [r["final"] for r in ch.vote_transfer(0, ch.VOTE_TURN).values()]
+    assert turned[0] < turned[1] < turned[2]
+    assert 10 < numbers["seeds_ratio_lo"] <= numbers["mbit_ratio"] <= numbers["seeds_ratio_hi"] < 32
+    assert 10 < numbers["turned_ratio"] < 32
+    # seed 0 at the tuned lrs is the tuned run itself
+    for label, r in ch.vote_experiment().items():
+        assert ch.vote_transfer(0)[label]["final"] == pytest.approx(r["final"], rel=1e-12)
+
+
+def test_error_feedback_gives_sgds_progress_and_removes_the_floor(numbers):
+    assert numbers["ef_final"] < 0.8 * numbers["final_one"]  # far below plain signSGD's
+    assert numbers["ef_final"] == pytest.approx(numbers["ef_sgd_final"], rel=0.02)  # as uncompressed SGD
+    assert numbers["ef_fewest"] < numbers["gd_fewest"] < numbers["sign_fewest"]
+    for r in ch.feedback_experiment().values():
+        assert ch.VOTE_LRS[0] < r["lr"] < ch.VOTE_LRS[-1]
+    # the lone sign worker of the vote experiment is plain signSGD on the same noisy gradients
+    lr = ch.vote_experiment()["SignGD (1 worker)"]["lr"]
+    plain = run(SignGD(lr), Workers(DiagonalQuadratic(1000), 1, 1.0, "mean", 0), steps=ch.VOTE_STEPS).loss
+    assert plain[-ch.VOTE_LAST :].mean() == pytest.approx(numbers["final_one"], rel=1e-12)
 
 
 def test_each_setup_is_at_an_lr_inside_its_grid():

@@ -4,7 +4,10 @@ On the ravine f(w) = 1/2 (mu w1^2 + L w2^2) gradient descent multiplies each coo
 (1 - lr * curvature) at every step, so everything the chapter shows follows from the two factors
 1 - lr mu and 1 - lr L: the slow crawl along the floor, the zig-zag across it, the threshold lr = 2/L
 (measured with a batched sweep of the learning rate), the best rate (kappa - 1)/(kappa + 1) at
-lr = 2/(L + mu), and steps to a tolerance that grow in proportion to kappa = L/mu.
+lr = 2/(L + mu), and steps to a tolerance that grow in proportion to kappa = L/mu. With noisy gradients
+(NoisyQuadratic, seeded) a fixed lr leaves a floor, sum_i lr sigma^2 / (2 B (2 - lr lambda_i)), the best lr
+falls far below 2/L and with the horizon, and a cosine schedule ends lower than the best constant lr; and a
+gradient's size is not a curvature (the first gradient's ratio).
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ import numpy as np
 
 from optim_core import GD, plots, run
 from optim_core.chapters import register
-from optim_core.measure import distance, steps_to_tolerance
+from optim_core.measure import distance, late_mean, steps_to_tolerance
 from optim_core.playground import Playground, Slider
-from optim_core.problems import RAVINE, Quadratic, rotation
+from optim_core.problems import RAVINE, NoisyQuadratic, Quadratic, rotation
+from optim_core.schedules import cosine
 from optim_core.tables import markdown_table
-from optim_core.theory import gd_best, gd_rate, gd_stable_lr, steps_for_rate
+from optim_core.theory import gd_best, gd_rate, gd_stable_lr, momentum_noise_variance, steps_for_rate
 from optim_core.tuning import Sweep, gap_at, sweep
 
 # ----- constants -----------------------------------------------------------------------------------------
@@ -39,6 +43,11 @@ EX1_LR = 0.3  # exercise 1
 ROTATION_ANGLE = 0.6  # exercise 3, in radians
 PLAYGROUND_LRS = tuple(0.5 * 2.0 ** (k / 4) for k in range(-16, 2))  # 0.03125 .. 0.595, with 1/L = 0.25 and 2/L = 0.5
 PLAYGROUND_KAPPAS = (4.0, 20.0, 100.0)
+NOISE_SIGMA, NOISE_BATCH = 1.0, 1  # per-sample noise sigma along each eigen-direction, batch size B
+NOISE_SEEDS = 16  # seeds of the noisy sweep (one batched run)
+NOISE_LRS = np.geomspace(1e-3, 0.7, 43)  # 15 per decade, past 2/L
+NOISE_BUDGETS = (100, 1000)  # scored by the mean f - f* over the last tenth of the budget
+FLOOR_SEEDS, FLOOR_FROM, FLOOR_STEPS = 64, 200, 1000  # the floor at 2/(L + mu): steps FLOOR_FROM.. of 64 runs
 
 
 # ----- experiments: the two factors, zig-zag and crawl -----------------------------------------------------
@@ -176,6 +185,68 @@ def rotation_gap(lr: float, angle: float, steps: int = 100) -> float:
     return float(np.max(np.abs(plain - turned)))
 
 
+# ----- experiments: noisy gradients ---------------------------------------------------------------------------
+
+
+def noisy_ravine(seed) -> NoisyQuadratic:
+    """The ravine seen through noisy gradients (sigma = NOISE_SIGMA along each eigen-direction, batch NOISE_BATCH)."""
+    return NoisyQuadratic((RAVINE.mu, RAVINE.L), (NOISE_SIGMA, NOISE_SIGMA), NOISE_BATCH, seed, x0=RAVINE.x0)
+
+
+def noise_floor(lr, curvatures=(RAVINE.mu, RAVINE.L)) -> np.ndarray:
+    """The long-run mean of f - f* for GD with noisy gradients: sum_i lambda_i / 2 Var[w_i], with GD's AR(1)
+    variance lr s^2 / (lambda (2 - lr lambda)) and s^2 = sigma^2 / B; inf at and beyond 2/L."""
+    noise_var = NOISE_SIGMA**2 / NOISE_BATCH
+    return sum(0.5 * lam * momentum_noise_variance(lr, 0.0, lam, noise_var) for lam in curvatures)
+
+
+def noisy_sweep(make, steps: int = max(NOISE_BUDGETS)) -> Sweep:
+    """One batched run of make(lr) over NOISE_LRS x NOISE_SEEDS seeds on the noisy ravine (f - f* at the end)."""
+    seeds = np.arange(NOISE_SEEDS)
+    return sweep(make, lambda seed: noisy_ravine(seed.astype(int)), steps, gap_at(), lr=NOISE_LRS, seed=seeds)
+
+
+@cache
+def noise_sweep(steps: int = max(NOISE_BUDGETS)) -> Sweep:
+    """GD at each constant lr of NOISE_LRS, over the seeds."""
+    return noisy_sweep(lambda lr: GD(lr), steps)
+
+
+@cache
+def cosine_sweep(steps: int = max(NOISE_BUDGETS)) -> Sweep:
+    """GD with each rate of NOISE_LRS decaying along a cosine over the `steps` steps, over the seeds."""
+    return noisy_sweep(lambda lr: GD(cosine(lr, steps)), steps)
+
+
+@cache
+def exact_sweep(steps: int = max(NOISE_BUDGETS)) -> Sweep:
+    """The same learning rates with exact gradients."""
+    return sweep(lambda lr: GD(lr), RAVINE, steps, gap_at(), lr=NOISE_LRS)
+
+
+def late_loss(s: Sweep, budget: int) -> np.ndarray:
+    """Per learning rate: the mean f - f* over the last tenth of `budget` steps (and over the seeds, if any);
+    inf where a run diverged."""
+    loss = s.trajectory.loss[budget - budget // 10 + 1 : budget + 1]
+    mean = loss.mean(axis=0) if loss.ndim == 2 else loss.mean(axis=(0, 2))
+    return np.nan_to_num(mean, nan=np.inf)
+
+
+def best_lr(s: Sweep, budget: int) -> float:
+    """The learning rate of NOISE_LRS with the lowest late loss for this budget."""
+    return float(NOISE_LRS[np.argmin(late_loss(s, budget))])
+
+
+@cache
+def floor_at_best_lr() -> tuple[float, float]:
+    """GD at 2/(L + mu) on the noisy ravine: mean f - f* over steps FLOOR_FROM..FLOOR_STEPS of FLOOR_SEEDS runs,
+    and its standard error."""
+    problem = noisy_ravine(np.arange(FLOOR_SEEDS)[:, None])
+    traj = run(GD(gd_best(RAVINE.mu, RAVINE.L)[0]), problem, RAVINE.x0, FLOOR_STEPS)
+    mean, se = late_mean(traj.loss[:, :, None], FLOOR_FROM, seed_axis=1)
+    return float(mean[0]), float(se[0])
+
+
 # ----- figures ---------------------------------------------------------------------------------------------
 
 
@@ -253,12 +324,34 @@ def kappa_figure(kappas: tuple = KAPPAS, tol: float = TOLERANCE):
             color="black",
             linewidth=1.0,
             linestyle="--",
-            label=r"$\ln(f_0/\mathrm{tol})\,/\,(2\ln\frac{\kappa+1}{\kappa-1})$",
+            label=r"$\ln\frac{f(w_0) - f^\star}{\mathrm{tol}}\,/\,(2\ln\frac{\kappa+1}{\kappa-1})$",
         )
         measured = [r["steps"] for r in rows]
         ax.loglog(kappas, measured, "o", color=plots.color_of("GD"), label=r"GD, $\alpha = 2/(L+\mu)$")
         ax.set(xlabel=r"condition number $\kappa = L/\mu$", ylabel=r"steps to $f - f^\star < 10^{-6}$")
         ax.legend(loc="upper left")
+    return fig
+
+
+def noise_figure(budgets=NOISE_BUDGETS):
+    """Late f - f* against lr for GD on the ravine: noisy gradients (mean over the seeds) for each budget, exact
+    gradients for the longest, and the predicted floor."""
+    fig, ax = plots.figure(width=6.0, height=3.6)
+    noisy, exact = noise_sweep(), exact_sweep()
+    with mpl.rc_context(plots.STYLE):
+        for budget, style in zip(budgets, ("-", "--"), strict=True):
+            ax.loglog(NOISE_LRS, late_loss(noisy, budget), style, color="#d62728", label=f"noisy, {budget} steps")
+        values = plots.loss_gap(late_loss(exact, max(budgets)), 0.0)
+        ax.loglog(
+            NOISE_LRS,
+            np.where(np.isfinite(values), values, np.nan),
+            color=plots.color_of("GD"),
+            label=f"exact, {max(budgets)} steps",
+        )
+        ax.loglog(NOISE_LRS, noise_floor(NOISE_LRS), ":", color="black", label="floor (formula)")
+        ax.axvline(gd_stable_lr(RAVINE.L), color="#999999", linewidth=0.8, label="$2/L$")
+        ax.set(xlabel=r"learning rate $\alpha$", ylabel=r"mean $f - f^\star$, last tenth", ylim=(1e-17, 1e3))
+        ax.legend(loc="lower left", fontsize=8, ncols=2)
     return fig
 
 
@@ -308,6 +401,18 @@ def numbers() -> dict:
         "gd_ex3_gap": rotation_gap(WORKED_LR, ROTATION_ANGLE),
         "gd_ex4_steps": ex4,
         "gd_ex4_ratio": ex4 / steps[100],
+        "gd_grad_ratio": abs(RAVINE.grad(RAVINE.x0)[1] / RAVINE.grad(RAVINE.x0)[0]),
+        **{f"gd_noise_best_{n}": best_lr(noise_sweep(), n) for n in NOISE_BUDGETS},
+        "gd_exact_best_1000": best_lr(exact_sweep(), 1000),
+        "gd_noise_loss_1000": float(late_loss(noise_sweep(), 1000).min()),
+        "gd_cosine_lr": best_lr(cosine_sweep(), 1000),
+        "gd_cosine_loss": float(late_loss(cosine_sweep(), 1000).min()),
+        "gd_noise_seeds": NOISE_SEEDS,
+        "gd_start_loss": float(RAVINE.f(RAVINE.x0)),
+        "gd_floor_formula": float(noise_floor(lr_star)),
+        "gd_floor_measured": floor_at_best_lr()[0],
+        "gd_floor_se": floor_at_best_lr()[1],
+        "gd_floor_seeds": FLOOR_SEEDS,
     }
 
 

@@ -4,7 +4,9 @@ Sign descent, w_t = w_{t-1} - lr sign(dw_t), is RMSProp with beta = 0 and eps = 
 that identity holds exactly on the ravine, every coordinate moves by exactly +-lr, the late iterates bounce
 in a box of side lr around the minimum, the best lr depends on the budget of steps (GD's does not), the
 signs of a gradient pack 32 times smaller than its float32 values, and signSGD with a majority vote across
-simulated noisy workers beats averaging per bit sent but not per step (Bernstein et al., 2018).
+simulated noisy workers beats averaging per bit sent but not per step (Bernstein et al., 2018), on more noise
+seeds and with the problem turned too. On the ravine turned by 22.5 or 45 degrees the late 2-cycle no longer
+surrounds the minimum. Error feedback (Karimireddy et al., 2019) gives a one-bit worker SGD's progress per step.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import numpy as np
 from optim_core import GD, RMSProp, SignGD, plots, run
 from optim_core.chapters import register
 from optim_core.playground import Playground, Slider
-from optim_core.problems import RAVINE, DiagonalQuadratic, Wrapped
+from optim_core.problems import RAVINE, DiagonalQuadratic, PairsTurned, Workers, Wrapped, rotation
+from optim_core.signgd import EFSignGD
+from optim_core.tables import markdown_table
 from optim_core.theory import gd_stable_lr
 from optim_core.tuning import gap_over_last, steps_to, sweep
 
@@ -38,6 +42,8 @@ VOTE_SETUPS = {  # label -> (optimizer class, workers, rule, bits per coordinate
     "SignGD (majority of 9)": (SignGD, 9, "vote", 1),
     "SignGD (1 worker)": (SignGD, 1, "vote", 1),
 }
+VOTE_DIM, VOTE_SEEDS, VOTE_TURN = 1000, (1, 2, 3, 4), 45.0  # more seeds at the seed-0 lrs; pairs turned by 45
+TURNS, TURN_STEPS, TURN_LAST = (0.0, 22.5, 45.0), 2000, 100  # the ravine turned (degrees), SignGD(LR) tail
 PLAYGROUND_LRS = tuple(np.geomspace(0.01, 1.0, 13))
 PLAYGROUND_X0 = (-4.4, -2.9, -1.4)
 PLAYGROUND_Y0 = (0.35, 0.95, 1.55)
@@ -97,10 +103,17 @@ def one_d_cycle(w0: float, lr: float, curvature: float, steps: int = 100) -> dic
 # ----- sensitivity to the learning rate ------------------------------------------------------------------
 
 
+def turned(degrees: float = 0.0) -> tuple:
+    """The ravine turned by `degrees` and START turned with it (0: the ravine itself)."""
+    return RAVINE.turned(degrees), rotation(np.deg2rad(degrees)) @ START
+
+
 @cache
-def budget_sweep(opt_cls, steps: int):
-    """`opt_cls` over SWEEP_LRS on the ravine from START, scored by f - f* after `steps` (worse of last two)."""
-    return sweep(opt_cls, RAVINE, steps, WORSE_OF_LAST_TWO, x0=START, lr=SWEEP_LRS)
+def budget_sweep(opt_cls, steps: int, degrees: float = 0.0):
+    """`opt_cls` over SWEEP_LRS on the (turned) ravine from START, scored by f - f* after `steps` (worse of
+    last two)."""
+    problem, x0 = turned(degrees)
+    return sweep(opt_cls, problem, steps, WORSE_OF_LAST_TWO, x0=x0, lr=SWEEP_LRS)
 
 
 def losses_at(opt_cls, lrs, steps: int) -> np.ndarray:
@@ -109,10 +122,35 @@ def losses_at(opt_cls, lrs, steps: int) -> np.ndarray:
 
 
 @cache
-def fewest_steps(opt_cls, tol: float = TOL, steps: int = TOL_STEPS) -> tuple[float, float]:
-    """(steps, lr): the fewest steps after which f - f* stays below tol, over SWEEP_LRS."""
-    s = sweep(opt_cls, RAVINE, steps, steps_to(tol), x0=START, lr=SWEEP_LRS)
+def fewest_steps(opt_cls, degrees: float = 0.0, tol: float = TOL, steps: int = TOL_STEPS) -> tuple[float, float]:
+    """(steps, lr): the fewest steps after which f - f* stays below tol on the (turned) ravine, over SWEEP_LRS
+    (steps inf if no lr gets there within `steps`)."""
+    problem, x0 = turned(degrees)
+    s = sweep(opt_cls, problem, steps, steps_to(tol), x0=x0, lr=SWEEP_LRS)
     return s.best_score, s.best["lr"]
+
+
+@cache
+def turned_rows(lr: float = LR) -> list[dict]:
+    """Per turn of the ravine: SignGD(lr)'s last TURN_LAST iterates of TURN_STEPS (distinct points, largest
+    distance to the minimum in units of lr, largest f - f*), its best lr for each budget and its fewest steps."""
+    rows = []
+    for d in TURNS:
+        traj = run(SignGD(lr), *turned(d), TURN_STEPS)
+        tail, late = traj.params[-TURN_LAST:], traj.loss[-TURN_LAST:]
+        dist = float(np.max(np.linalg.norm(tail, axis=-1)) / lr)
+        best = [budget_sweep(SignGD, n, d).best["lr"] for n in BUDGETS]
+        rows.append({"turn": d, "n": len(np.unique(tail, axis=0)), "dist": dist, "loss": float(late.max())})
+        rows[-1].update(best_100=best[0], best_1000=best[1], fewest=fewest_steps(SignGD, d)[0])
+    return rows
+
+
+def turned_markdown(rows) -> str:
+    """turned_rows as a Markdown table."""
+    header = "turn|points in the late cycle|farthest from the minimum|largest late $f - f^\\star$".split("|")
+    header += ["best $\\alpha$, 100 steps", "best $\\alpha$, 1000 steps", "fewest steps to $10^{-6}$"]
+    row = "{turn:g}°|{n}|{dist:.2f} $\\alpha$|{loss:.4f}|{best_100:.4f}|{best_1000:.4f}|{fewest:.0f}"
+    return markdown_table(header, [row.format(**r).split("|") for r in rows], align="rrrrrrr")
 
 
 # ----- one bit per coordinate, and the majority vote ---------------------------------------------------------
@@ -151,44 +189,13 @@ def majority_correct(p: float, workers: int) -> float:
     return float(sum(comb(workers, k) * p**k * (1 - p) ** (workers - k) for k in range(need, workers + 1)))
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
-class Workers(Wrapped):
-    """`workers` machines each see grad + noise * (seeded Gaussian noise); a server combines their messages.
-
-    rule "mean": each sends its float gradient, the server averages them (ordinary data parallelism).
-    rule "vote": each sends the signs of its gradient, the server sends back the sign of their sum.
-    Every element of a batched run sees the same noise (one draw per step and worker).
-    """
-
-    workers: int = 9
-    noise: float = 1.0
-    rule: str = "vote"
-    seed: int = 0
-
-    def __post_init__(self):
-        if self.rule not in ("mean", "vote"):
-            raise ValueError(f"rule must be 'mean' or 'vote' (got {self.rule!r})")
-
-    def messages(self, w, step: int) -> np.ndarray:
-        """What each worker computes at this step: shape (..., workers, dim)."""
-        g = self.problem.grad(w)
-        noise = np.random.default_rng((self.seed, step)).normal(size=(self.workers, g.shape[-1]))
-        return g[..., None, :] + self.noise * noise
-
-    def stochastic_grad(self, w, step: int):
-        local = self.messages(w, step)
-        if self.rule == "mean":
-            return local.mean(axis=-2)
-        return np.sign(np.sign(local).sum(axis=-2))
-
-
 def bits_per_step(dim: int, workers: int, bits: int) -> int:
     """Bits on the network per step: every worker uploads dim values and downloads dim values of `bits` bits."""
     return 2 * workers * dim * bits
 
 
 @cache
-def vote_experiment(steps: int = VOTE_STEPS, noise: float = 1.0, dim: int = 1000, seed: int = 0) -> dict:
+def vote_experiment(steps: int = VOTE_STEPS, noise: float = 1.0, dim: int = VOTE_DIM, seed: int = 0) -> dict:
     """label -> {lr, loss, final, bits}: each setup at the lr of VOTE_LRS with the lowest mean loss over its
     last VOTE_LAST steps."""
     out = {}
@@ -207,6 +214,40 @@ def bits_to_reach(result: dict, tol: float) -> float:
     return float(below[0] * result["bits"]) if below.size else np.inf
 
 
+@cache
+def vote_transfer(seed: int, degrees: float = 0.0) -> dict:
+    """label -> {final, mbit}: each setup at the lr vote_experiment tuned on seed 0, on noise seed `seed`, with
+    every coordinate pair (i, i + dim/2) turned by `degrees` (0: not turned)."""
+    problem = DiagonalQuadratic(VOTE_DIM)
+    problem = PairsTurned(problem, degrees) if degrees else problem
+    out = {}
+    for label, (opt_cls, workers, rule, bits) in VOTE_SETUPS.items():
+        loss = run(
+            opt_cls(vote_experiment()[label]["lr"]), Workers(problem, workers, 1.0, rule, seed), steps=VOTE_STEPS
+        ).loss
+        r = {"loss": loss, "bits": bits_per_step(VOTE_DIM, workers, bits)}
+        out[label] = {"final": float(loss[-VOTE_LAST:].mean()), "mbit": bits_to_reach(r, VOTE_TOL) / 1e6}
+    return out
+
+
+def bit_ratios(results) -> np.ndarray:
+    """For each vote_transfer result: megabits averaging needs to reach VOTE_TOL over those of the vote."""
+    gd, vote, _ = VOTE_SETUPS
+    return np.array([r[gd]["mbit"] / r[vote]["mbit"] for r in results])
+
+
+@cache
+def feedback_experiment(seed: int = 0) -> dict:
+    """One noisy worker of the vote experiment, sending full gradients (SGD) or error-feedback sign messages
+    (EFSignGD): label -> {lr, final}, each at its best lr of VOTE_LRS (lowest mean f - f* over the last VOTE_LAST)."""
+    problem = Workers(DiagonalQuadratic(VOTE_DIM), 1, 1.0, "mean", seed)
+    out = {}
+    for label, opt_cls in (("SGD", GD), ("EF-signSGD", EFSignGD)):
+        s = sweep(opt_cls, problem, VOTE_STEPS, gap_over_last(VOTE_LAST, "mean"), lr=VOTE_LRS)
+        out[label] = {"lr": s.best["lr"], "final": s.best_score}
+    return out
+
+
 # ----- figures -----------------------------------------------------------------------------------------------
 
 
@@ -223,6 +264,24 @@ def box_figure(lr: float = LR, steps: int = LIMIT_STEPS, x0=START):
         b.set_aspect("equal")
         b.set_title(f"the last 6 iterates: a box of side α = {lr:g}")
         a.set_title(f"SignGD, α = {lr:g}, {steps} steps")
+    return fig
+
+
+def turned_figure(degrees: float = 22.5, lr: float = LR, steps: int = 100):
+    """SignGD on the turned ravine. Left: the first `steps` steps. Right: the last 6 iterates of TURN_STEPS, with
+    the square of points within lr of the minimum in every coordinate (dashed)."""
+    problem, x0 = turned(degrees)
+    traj = run(SignGD(lr), problem, x0, TURN_STEPS)
+    fig, (a, b) = plots.figure(ncols=2, width=4.8, height=3.3)
+    plots.trajectories(problem, {"SignGD": traj.params[: steps + 1]}, ax=a)
+    reach = 1.25 * float(np.max(np.abs(traj.params[-6:])))
+    plots.trajectories(Window(problem, ((-reach, reach), (-reach, reach))), {"SignGD": traj.params[-6:]}, ax=b)
+    with mpl.rc_context(plots.STYLE):
+        b.add_patch(mpl.patches.Rectangle((-lr, -lr), 2 * lr, 2 * lr, fill=False, edgecolor="black", linestyle="--"))
+        b.plot([0], [0], "k+", markersize=8)
+        b.set_aspect("equal")
+        b.set_title(f"the last 6 of {TURN_STEPS} iterates")
+        a.set_title(f"SignGD, α = {lr:g}, ravine turned {degrees:g}°")
     return fig
 
 
@@ -262,6 +321,27 @@ def vote_figure(tol: float = VOTE_TOL):
 
 
 # ----- the numbers the prose quotes ---------------------------------------------------------------------------
+
+
+def audit_numbers() -> dict:
+    """The checks beyond the axis-aligned ravine and noise seed 0: the turned ravine, more noise seeds, the vote
+    problem turned, and error feedback."""
+    rows = {r["turn"]: r for r in turned_rows()}
+    ratios = bit_ratios([vote_transfer(seed) for seed in VOTE_SEEDS])
+    fb = feedback_experiment()
+    return {
+        "turn_dist_0": rows[0.0]["dist"],
+        **{f"turn_{k}_{int(d)}": rows[d][k] for d in (22.5, 45.0) for k in ("dist", "loss")},
+        "turn_loss_ratio": rows[22.5]["loss"] / rows[0.0]["loss"],
+        **{f"turn_fewest_{int(d)}": int(rows[d]["fewest"]) for d in (22.5, 45.0)},
+        "seeds_n": len(VOTE_SEEDS),
+        "seeds_ratio_lo": float(ratios.min()),
+        "seeds_ratio_hi": float(ratios.max()),
+        "turned_ratio": float(bit_ratios([vote_transfer(0, VOTE_TURN)])[0]),
+        "ef_final": fb["EF-signSGD"]["final"],
+        "ef_sgd_final": fb["SGD"]["final"],
+        "ef_fewest": int(fewest_steps(EFSignGD, steps=1000)[0]),
+    }
 
 
 def numbers() -> dict:
@@ -326,6 +406,7 @@ def numbers() -> dict:
         "ex1_loss": float(cycle["loss"][0]),
         "jury_9": majority_correct(0.6, 9),
         "jury_27": majority_correct(0.6, 27),
+        **audit_numbers(),
     }
 
 
