@@ -2,17 +2,19 @@
 
 tests/quoted/practical_guide.toml pins each quoted value: memory sizes and widths exactly (they are sums
 and counts of grid points), learning rates to 1e-3 relative, and the digits values to 1e-5 (BLAS may
-order sums differently)."""
+order sums differently). The rows of the invariance table are proved in tests/test_invariance.py; here
+only the chapter's rendering of them is checked."""
 
 import numpy as np
 import pytest
 from book_files import assert_quoted
 
 from optim_core import GD, Adam, Lion, Momentum, run
+from optim_core import invariance as inv
 from optim_core.base import state_count
 from optim_core.chapters import get
 from optim_core.chapters import practical_guide as ch
-from optim_core.problems import RAVINE, Quadratic
+from optim_core.problems import RAVINE, Quadratic, rotation
 
 
 def test_quoted_values(numbers):
@@ -74,7 +76,7 @@ def test_grid_and_setup_match_the_prose():
     assert len(ch.LRS) == 49 and ch.LRS[0] == pytest.approx(1e-5) and ch.LRS[-1] == pytest.approx(10.0)
     np.testing.assert_allclose(np.diff(np.log10(ch.LRS)), 1 / ch.PER_DECADE)
     assert ch.PER_DECADE == 8 and ch.FACTOR == 10.0 and ch.FLOOR == 1e-8
-    assert ch.STEPS == {"ravine": 300, "Rosenbrock": 1000, "digits": 300}
+    assert ch.STEPS == {"ravine": 300, "ravine45": 300, "Rosenbrock": 1000, "Rosenbrock45": 1000, "digits": 300}
     assert ch.DIGITS_L2 == 1e-3 and ch.softmax().batch_size == 64
 
 
@@ -99,19 +101,33 @@ def test_one_batched_sweep_equals_single_runs():
 
 # ----- sensitivity: results -------------------------------------------------------------------------------
 
-WIDTHS = {
-    ("GD", "ravine"): 0.5, ("GD", "Rosenbrock"): 0.0, ("GD", "digits"): 0.625,
-    ("Momentum", "ravine"): 1.875, ("Momentum", "Rosenbrock"): 0.25, ("Momentum", "digits"): 1.125,
-    ("AdaGrad", "ravine"): 1.5, ("AdaGrad", "Rosenbrock"): 0.0, ("AdaGrad", "digits"): 0.75,
-    ("RMSProp", "ravine"): 1.5, ("RMSProp", "Rosenbrock"): 0.0, ("RMSProp", "digits"): 0.875,
-    ("SignGD", "ravine"): 0.0, ("SignGD", "Rosenbrock"): 0.0, ("SignGD", "digits"): 0.0,
-    ("Adam", "ravine"): 2.375, ("Adam", "Rosenbrock"): 0.75, ("Adam", "digits"): 0.875,
-    ("Lion", "ravine"): 0.0, ("Lion", "Rosenbrock"): 0.0, ("Lion", "digits"): 0.0,
-}  # fmt: skip
+WIDTHS = {  # problem -> the widths of GD, Momentum, AdaGrad, RMSProp, SignGD, Adam, Lion
+    "ravine": (0.5, 1.875, 1.5, 1.5, 0.0, 2.375, 0.0),
+    "ravine45": (0.5, 1.875, 1.375, 2.125, 0.0, 2.25, 0.0),
+    "Rosenbrock": (0.0, 0.25, 0.0, 0.0, 0.0, 0.75, 0.0),
+    "Rosenbrock45": (0.0, 0.25, 0.0, 0.0, 0.0, 0.0, 0.0),
+    "digits": (0.625, 1.125, 0.75, 0.875, 0.0, 0.875, 0.0),
+}
 
 
 def test_widths():
-    assert ch.widths() == WIDTHS
+    assert ch.widths() == {(o, p): w[k] for p, w in WIDTHS.items() for k, o in enumerate(ch.NAMES)}
+
+
+def test_the_turned_surfaces_are_the_same_surfaces_in_turned_coordinates():
+    for name in ("ravine", "Rosenbrock"):
+        base, turned = ch.problem(name), ch.problem(name + "45")
+        np.testing.assert_allclose(turned.matrix, rotation(np.deg2rad(ch.TURN)))
+        np.testing.assert_allclose(turned.back(turned.x0), base.x0, atol=1e-14)  # the start turned with it
+        assert turned.f_min == base.f_min and ch.target(name + "45") == ch.target(name)
+
+
+def test_gd_and_momentum_do_not_notice_the_turn():
+    # they commute with rotations (the invariance table): their final gaps agree to rounding, so do the widths
+    for o in ("GD", "Momentum"):
+        for name in ("ravine", "Rosenbrock"):
+            np.testing.assert_allclose(ch.final_gaps(o, name + "45"), ch.final_gaps(o, name), rtol=1e-6, atol=1e-300)
+            assert ch.width(o, name + "45") == ch.width(o, name)
 
 
 def test_targets(numbers):
@@ -126,9 +142,13 @@ def test_claims_about_the_widths(numbers):
     for (o, p), value in w.items():
         if f"width_{o}_{p}" in numbers:
             assert numbers[f"width_{o}_{p}"] == value
-    for p in ("ravine", "Rosenbrock"):  # Adam is the most forgiving on the surfaces
+    for p in ("ravine", "Rosenbrock", "ravine45"):  # Adam is the most forgiving on the axis-aligned surfaces ...
         assert all(w["Adam", p] > w[o, p] for o in ch.NAMES if o != "Adam")
     assert [o for o in ch.NAMES if w[o, "Rosenbrock"] > 0] == ["Momentum", "Adam"]
+    assert all(w["RMSProp", "ravine45"] > w[o, "ravine45"] for o in ch.NAMES if o not in ("Adam", "RMSProp"))
+    # ... but on the turned valley no rate of Adam's is good, and Momentum alone has one
+    assert [o for o in ch.NAMES if w[o, "Rosenbrock45"] > 0] == ["Momentum"]
+    assert numbers["adam_gap_Rosenbrock45"] > ch.target("Rosenbrock45") and numbers["turn"] == ch.TURN == 45
     assert all(w["Momentum", "digits"] > w[o, "digits"] for o in ch.NAMES if o != "Momentum")
     assert w["Adam", "digits"] == w["RMSProp", "digits"]
     for p in ch.PROBLEMS:  # GD has the narrowest band wherever it works
@@ -149,8 +169,10 @@ def test_best_learning_rates(numbers):
 def test_best_rate_spreads(numbers):
     spread = {o: numbers[f"spread_{o}"] for o in ("GD", "Momentum", "AdaGrad", "RMSProp", "Adam")}
     assert spread["GD"] == pytest.approx(np.log10(numbers["best_GD_digits"] / numbers["best_GD_Rosenbrock"]))
-    # the adaptive methods' best rates move least, gradient descent's most
-    assert max(spread["AdaGrad"], spread["RMSProp"], spread["Adam"]) < spread["Momentum"] < spread["GD"]
+    # AdaGrad's and RMSProp's best rates move least, then Adam's, Momentum's, gradient descent's most
+    assert max(spread["AdaGrad"], spread["RMSProp"]) < spread["Adam"] < spread["Momentum"] < spread["GD"]
+    # Adam's spread is set by the turned valley, where none of its rates is good
+    assert ch.best_lr("Adam", "Rosenbrock45") == max(ch.best_lr("Adam", p) for p in ch.PROBLEMS)
 
 
 def test_gd_cliff_on_the_ravine(numbers):
@@ -184,8 +206,9 @@ def test_sign_methods_floor():
 
 def test_widths_markdown_and_figure():
     text = ch.widths_markdown()
-    assert "| Adam | 2.375 (0.32) | 0.75 (1.3) | 0.875 (0.032) |" in text
-    assert len(ch.sensitivity_figure().axes) == 4  # three problems and the legend
+    assert "| Adam | 2.375 (0.32) | 2.25 (0.42) | 0.75 (1.3) | 0 (3.2) | 0.875 (0.032) |" in text
+    assert "| Momentum (EMA form) | 1.875 (1.8) |" in text  # the table says which form its rates are in
+    assert len(ch.sensitivity_figure().axes) == 6  # five problems and the legend
 
 
 # ----- the playground ----------------------------------------------------------------------------------
@@ -213,3 +236,79 @@ def test_a_cosine_schedule_rescues_the_sign_methods(numbers):
     assert numbers["sched_gap_Lion_digits"] < numbers["target_digits"]  # under the bar
     assert numbers["width_Lion_digits"] == 0 < numbers["sched_Lion_digits"]
     assert numbers["width_SignGD_ravine"] == 0 < numbers["sched_SignGD_ravine"]
+
+
+# ----- the digits MLP ---------------------------------------------------------------------------------------
+
+
+def test_mlp_grids_hold_every_band():
+    # the width is not cut by a grid's end: for every seed and bar, the first and last grid points are not good
+    for o in ch.NAMES:
+        lrs = ch.mlp_lrs(o)
+        assert len(lrs) == ch.MLP_DECADES * ch.PER_DECADE + 1 and lrs[0] == pytest.approx(10.0 ** ch.MLP_LOW[o])
+        for seed in ch.MLP_SEEDS:
+            for bar in ch.MLP_BARS:
+                good = np.flatnonzero(ch.mlp_good(o, seed, bar))
+                assert good.size == 0 or (good.min() > 0 and good.max() < len(lrs) - 1), (o, seed, bar)
+
+
+def test_mlp_setup(numbers):
+    assert numbers["mlp_seeds"] == len(ch.MLP_SEEDS) == 3 and numbers["mlp_steps"] == ch.MLP_STEPS == 300
+    assert numbers["mlp_bar"] == ch.MLP_BAR and (numbers["mlp_bar_low"], numbers["mlp_bar_high"]) == (1.25, 2.0)
+    assert numbers["mlp_decades"] == ch.MLP_DECADES
+    # a sweep of the MLP equals the single run at one of its rates
+    from optim_core.models import digits_mlp, digits_split
+
+    s, lr = digits_split(0), ch.mlp_lrs("Adam")[12]
+    w = run(Adam(lr), digits_mlp(seed=1), steps=ch.MLP_STEPS, record_every=ch.MLP_STEPS).params[-1]
+    assert float(digits_mlp(seed=1).loss_on(w, s.x_val, s.y_val)) == pytest.approx(
+        ch.mlp_val_loss("Adam", 1)[12], rel=1e-9
+    )
+
+
+def test_mlp_widths_and_their_order(numbers):
+    w = {bar: {o: v.mean() for o, v in ch.mlp_widths(bar).items()} for bar in ch.MLP_BARS}
+    for o in ("Adam", "Momentum", "RMSProp", "GD", "Lion"):
+        assert numbers[f"mlp15_{o}"] == w[1.5][o]
+    # at 1.5 x best, Adam is widest but Momentum and RMSProp are within one grid point (1/8 decade)
+    assert ch.mlp_widest(1.5) == ["Adam"]
+    assert 0 < w[1.5]["Adam"] - max(w[1.5]["Momentum"], w[1.5]["RMSProp"]) <= 1 / ch.PER_DECADE + 1e-12
+    # the order depends on the bar: RMSProp is widest at 1.25, Adam and Momentum within a grid point at 2
+    assert ch.mlp_widest(1.25) == ["RMSProp"] and numbers["mlp125_RMSProp"] > numbers["mlp125_Adam"]
+    assert 0 <= numbers["mlp2_Adam"] - numbers["mlp2_Momentum"] < 1 / ch.PER_DECADE
+    # Lion narrowest at every bar, then gradient descent at 1.5
+    for bar in ch.MLP_BARS:
+        assert min(w[bar], key=w[bar].get) == "Lion"
+    assert sorted(w[1.5], key=w[1.5].get)[:2] == ["Lion", "GD"]
+    assert numbers["mlp2_Adam"] == w[2.0]["Adam"] and numbers["mlp2_Momentum"] == w[2.0]["Momentum"]
+
+
+def test_mlp_table_and_figure():
+    text = ch.mlp_markdown()
+    assert "| Momentum (EMA form) |" in text and "| width, bar 1.5 × best |" in text
+    assert len(ch.mlp_figure().axes) == 1
+
+
+# ----- invariances ------------------------------------------------------------------------------------------------
+
+
+def test_the_invariance_table_is_the_measurement(numbers):
+    assert list(ch.invariance_rows()) == list(inv.ROWS)
+    text = ch.invariance_markdown()
+    assert "| GD | no: acts as α → cα | no | yes | yes | no: acts as αᵢ → α/dᵢ² | yes |" in text
+    assert "| Momentum (torch form) | no: acts as α → cα | no | yes | yes | no: acts as αᵢ → α/dᵢ² | yes |" in text
+    adaptive = "only if ε = 0 (or ε → cε) | only if ε = 0 | no | yes | no: with ε = 0, acts as αᵢ → α/dᵢ | yes |"
+    for name in ("AdaGrad", "RMSProp", "Adam"):
+        assert f"| {name} | {adaptive}" in text
+    for name in ("SignGD", "Lion"):
+        assert f"| {name} | yes | yes | no | yes | no: acts as αᵢ → α/dᵢ | yes |" in text
+    assert "| Lion (decay 0.1) | yes | yes | no | yes | no | no |" in text
+    assert numbers["inv_c"] == inv.LOSS_SCALE and numbers["inv_steps"] == inv.STEPS
+    assert numbers["inv_same"] == inv.SAME < numbers["inv_different"] == inv.DIFFERENT
+    assert numbers["inv_turn"] == inv.TURN
+
+
+def test_invariance_cells_follow_the_measurement():
+    row = {"loss scale": "no", "loss scale as": None, "rescaling": "no", "rescaling as": None}
+    assert ch.invariance_cell(row, "loss scale", False) == "no" and ch.invariance_cell(row, "rescaling", True) == "no"
+    assert ch.invariance_cell({"shift": "yes"}, "shift", False) == "yes"

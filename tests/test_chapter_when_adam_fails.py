@@ -1,4 +1,4 @@
-"""Every number and claim of the chapter "When Adam fails, and how it was fixed" (book/10_when_adam_fails.ipynb).
+"""Every number and claim of the chapter "When Adam fails, and what was done about it" (book/10_when_adam_fails.ipynb).
 
 tests/quoted/when_adam_fails.toml pins each quoted value (tolerances: 1e-9 for closed forms and hand computations, 1e-4
 for the one-weight online runs, 1e-3 for the digits runs, whose sums BLAS may order differently, and
@@ -13,7 +13,7 @@ from optim_core.base import state_count
 from optim_core.chapters import get
 from optim_core.chapters import when_adam_fails as ch
 from optim_core.models import digits_mlp, digits_split
-from optim_core.online import average_regret, projected_run
+from optim_core.online import average_regret, period_mean, projected_run, rare_slopes, settled_ema, settled_moves
 from optim_core.problems import RAVINE
 from optim_core.schedules import inverse_sqrt
 
@@ -57,12 +57,15 @@ def test_started_at_the_optimum_adam_walks_away(numbers):
 
 def test_bias_correction_does_not_rescue_adam():
     opt = Adam(inverse_sqrt(ch.ALPHA), beta1=0.0, beta2=ch.BETA2, eps=1e-8)
-    assert ch.cycle_mean(projected_run(opt, ch.GRADS, ch.X1)) > 0.99
+    assert period_mean(projected_run(opt, ch.GRADS, ch.X1), ch.PERIOD) > 0.99
 
 
 def test_the_settled_cycle(numbers):
-    beta2, v = ch.BETA2, ch.steady_v()
+    beta2, v = ch.BETA2, settled_ema(rare_slopes(ch.PERIOD, ch.C, ch.PERIOD) ** 2, ch.BETA2)
     assert beta2 * v[-1] + (1 - beta2) * ch.C**2 == pytest.approx(v[0], rel=1e-12)  # a fixed point of one cycle
+    assert list(v) == [numbers["v1"], numbers["v2"], numbers["v3"]]
+    moves = settled_moves(beta2, ch.C, ch.PERIOD)
+    assert ch.drift(beta2) == pytest.approx(moves["Adam"].sum(), abs=1e-15)
     for label in ("Adam", "AMSGrad", "GD"):
         moves = [numbers[f"move_{label}_{k}"] for k in (1, 2, 3)]
         assert sum(moves) == pytest.approx(numbers[f"net_{label}"], abs=1e-12)
@@ -86,12 +89,19 @@ def test_larger_c_still_drifts_up(numbers):
 
 def test_hand_cycle_exercise(numbers):
     assert numbers["hand_v1"] == pytest.approx((1 - ch.BETA2) * 9)
-    assert numbers["w2"] == pytest.approx(ch.X1 - numbers["hand_move1"])
-    assert numbers["w3"] == pytest.approx(numbers["w2"] + numbers["hand_move2"])
-    assert numbers["hand_before_clip"] > 1 and numbers["w4"] == 1.0  # the projection clips it back to 1
+    assert numbers["w1"] == pytest.approx(ch.X1 - numbers["hand_move1"])  # w_0 = X1 = 1
+    assert numbers["w2"] == pytest.approx(numbers["w1"] + numbers["hand_move2"])
+    assert numbers["hand_before_clip"] > 1 and numbers["w3"] == 1.0  # the projection clips it back to 1
     assert numbers["hand_small_total"] == pytest.approx(numbers["hand_move2"] + numbers["hand_move3"])
     assert numbers["hand_small_total"] > numbers["hand_move1"]
-    np.testing.assert_allclose(ch.first_steps()[1:], [numbers["w2"], numbers["w3"], numbers["w4"]])
+    np.testing.assert_allclose(ch.first_steps(), [ch.X1, numbers["w1"], numbers["w2"], numbers["w3"]])
+    # the hand computation is the optimizer's own: v_t from the state of Adam after each step
+    opt, w = ch.paper_optimizers()["Adam"], np.array([ch.X1])
+    state, vs = opt.init(w), []
+    for g in ch.GRADS[: ch.PERIOD]:
+        w, state = opt.update(w, np.array([g]), state)
+        vs.append(float(state.v[0]))
+    np.testing.assert_allclose(vs, [numbers["hand_v1"], numbers["hand_v2"], numbers["hand_v3"]], rtol=1e-12)
 
 
 def test_failure_map(numbers):
@@ -221,3 +231,33 @@ def test_figures_build():
     for make in (ch.counterexample_figure, ch.failure_map_figure, ch.decay_figure, ch.lion_toy_figure):
         assert make().axes
     assert len(ch.lion_digits_figure().axes) == 2
+
+
+# ----- AMSGrad in practice, and the memory fixes -----------------------------------------------------------------
+
+
+def test_amsgrad_changes_nothing_measurable_on_the_digits_mlp(numbers):
+    gaps = ch.amsgrad_gaps()
+    assert gaps.shape == (numbers["ams_seeds"], len(ch.LRS)) and numbers["ams_seeds"] == 3
+    assert numbers["ams_gap"] == gaps.max() < 0.01 * numbers["plain_val_loss"]  # under 1% of the loss
+    assert np.all(gaps > 0)  # not the same runs: AMSGrad's denominator does differ
+
+
+def test_memory_arithmetic(numbers):
+    assert (
+        numbers["mem_state32"] == 2 * 4 * numbers["mem_params"] and numbers["mem_state8"] == numbers["mem_state32"] / 4
+    )
+    side = numbers["mem_side"]
+    assert numbers["mem_v_full"] == side * side and numbers["mem_v_factored"] == 2 * side
+    assert numbers["mem_ratio"] == side / 2 == 2048
+
+
+def test_settled_moves_are_the_paper_optimizers_in_the_long_run():
+    # online.settled_moves predicts the moves of one late cycle of the paper's Adam, AMSGrad and GD (in units of
+    # alpha_t): check on unprojected runs (no box) over 3000 rounds, where the step alpha_t is known
+    moves = settled_moves(ch.BETA2, ch.C, ch.PERIOD)
+    t = np.arange(ch.STEPS - ch.PERIOD + 1, ch.STEPS + 1)
+    for label, opt in ch.paper_optimizers().items():
+        ws = projected_run(opt, ch.GRADS, ch.X1, low=-1e9, high=1e9)
+        measured = np.diff(ws[-ch.PERIOD - 1 :]) / (ch.ALPHA / np.sqrt(t))
+        np.testing.assert_allclose(measured, moves[label], rtol=1e-6)

@@ -1,13 +1,20 @@
-"""Chapter "A practical guide": memory cost, learning-rate sensitivity, and the playground.
+"""Chapter "A practical guide": memory cost, learning-rate sensitivity, invariances, and the playground.
 
 - Memory: the arrays each optimizer keeps per parameter are counted on its initial state
   (`optim_core.base.state_count`) and turned into gigabytes for a model with seven
   billion float32 parameters.
 - Sensitivity: for each optimizer, one `tuning.sweep` (a batched run) over a learning-rate grid with eight
-  values per decade on the ravine, Rosenbrock's valley and the digits softmax regression. A learning
-  rate is "good" when the run ends within a factor 10 of the best final gap f - f* that any optimizer
-  reached on that problem (gaps below FLOOR count as FLOOR: the problem is solved); the width of the good
-  region is its number of grid points over eight, in decades.
+  values per decade on the ravine and Rosenbrock's valley, each also turned by 45 degrees (start and all,
+  `problems.Transformed`), and the digits softmax regression. A learning rate is "good" when the run ends
+  within a factor 10 of the best final gap f - f* that any optimizer reached on that problem (gaps below
+  FLOOR count as FLOOR: the problem is solved); the width of the good region is its number of grid points
+  over eight, in decades.
+- The digits MLP (`models.digits_mlp`, three seeds of initial weights and minibatch order): the same width,
+  with "good" = a validation loss within a factor MLP_BAR of the best any optimizer reached with that seed.
+  Each optimizer's grid spans three decades around its good band, eight points per decade; the tests check
+  that no band touches the end of its grid.
+- Invariances: `optim_core.invariance.measure_row` for every row of `invariance.ROWS`; the table's cells are
+  written from what the runs show (tests/test_invariance.py proves each row on three problems).
 
 The sweeps are cached (functools.cache) and run with single-threaded BLAS.
 """
@@ -21,14 +28,15 @@ import numpy as np
 import scipy.optimize
 
 from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, SignGD, plots
+from optim_core import invariance as inv
 from optim_core.base import state_count
 from optim_core.chapters import register
-from optim_core.models import SoftmaxRegression, digits_split, single_threaded
+from optim_core.models import SoftmaxRegression, digits_mlp, digits_split, single_threaded
 from optim_core.playground import Playground, Slider
-from optim_core.problems import RAVINE, SURFACES
+from optim_core.problems import RAVINE, SURFACES, Transformed, rotation
 from optim_core.schedules import cosine
 from optim_core.tables import markdown_table
-from optim_core.tuning import sweep
+from optim_core.tuning import loss_on, sweep
 
 # ----- memory ---------------------------------------------------------------------------------------------
 MEMORY_OPTIMIZERS = {
@@ -54,8 +62,18 @@ FLOOR = 1e-8  # gaps below this count as this: the problem is solved
 SWEEP_OPTIMIZERS = {o.__name__: o for o in (GD, Momentum, AdaGrad, RMSProp, SignGD, Adam, Lion)}  # at their defaults
 NAMES = tuple(SWEEP_OPTIMIZERS)
 DIGITS_L2 = 1e-3  # a small L2 term makes the softmax loss strongly convex, so f* is well defined
-PROBLEMS = ("ravine", "Rosenbrock", "digits")
-STEPS = {"ravine": 300, "Rosenbrock": 1000, "digits": 300}
+TURN = 45.0  # degrees: the turned copies of the two surfaces
+PROBLEMS = ("ravine", "ravine45", "Rosenbrock", "Rosenbrock45", "digits")
+TITLES = {"ravine": "ravine", "ravine45": "ravine turned 45°", "Rosenbrock": "Rosenbrock",
+          "Rosenbrock45": "Rosenbrock turned 45°", "digits": "digits softmax"}  # fmt: skip
+STEPS = {"ravine": 300, "ravine45": 300, "Rosenbrock": 1000, "Rosenbrock45": 1000, "digits": 300}
+# ----- the digits MLP ---------------------------------------------------------------------------------------
+MLP_SEEDS = (0, 1, 2)  # initial weights and minibatch order; the split of the data is the same
+MLP_STEPS = 300  # minibatches of 64: about 18 passes over the 1077 training images
+MLP_BAR = 1.5  # good: validation loss within this factor of the best any optimizer reached (same seed)
+MLP_BARS = (1.25, 1.5, 2.0)  # the bar moved both ways, to see whether the order of the widths holds
+MLP_LOW = {"GD": -1.5, "Momentum": -1.5, "AdaGrad": -2.5, "RMSProp": -3.5, "SignGD": -3.5, "Adam": -3.5, "Lion": -4.0}
+MLP_DECADES = 3  # each grid: 10^low .. 10^(low + 3), eight points per decade
 # ----- the playground -------------------------------------------------------------------------------------
 PG_STEPS = 300
 PG_PROBLEMS = ("ravine", "Rosenbrock")
@@ -97,12 +115,15 @@ def softmax_f_min() -> float:
 
 
 def problem(name: str):
-    """The problem object behind a name of PROBLEMS."""
-    return {"ravine": RAVINE, "Rosenbrock": SURFACES["rosenbrock"], "digits": softmax()}[name]
+    """The problem object behind a name of PROBLEMS (a name ending in 45: turned by TURN degrees, start included)."""
+    if name == "digits":
+        return softmax()
+    base = RAVINE if name.startswith("ravine") else SURFACES["rosenbrock"]
+    return Transformed(base, matrix=rotation(np.deg2rad(TURN))) if name.endswith("45") else base
 
 
 def f_min(name: str) -> float:
-    return softmax_f_min() if name == "digits" else problem(name).f_min
+    return softmax_f_min() if name == "digits" else float(problem(name).f_min)
 
 
 @functools.cache
@@ -188,6 +209,83 @@ def pg_best_lr(opt_name: str, problem_index: int) -> float:
     return float(LRS[int(np.argmin(final_gaps(opt_name, name, PG_STEPS)))])
 
 
+# ----- the digits MLP ----------------------------------------------------------------------------------------
+def mlp_lrs(opt_name: str) -> np.ndarray:
+    """The optimizer's grid on the MLP: three decades from 10^MLP_LOW, eight points per decade."""
+    return np.logspace(MLP_LOW[opt_name], MLP_LOW[opt_name] + MLP_DECADES, MLP_DECADES * PER_DECADE + 1)
+
+
+@functools.cache
+@single_threaded
+def mlp_val_loss(opt_name: str, seed: int) -> np.ndarray:
+    """Validation loss after MLP_STEPS steps for every rate of the optimizer's grid (inf: diverged): one sweep."""
+    s = digits_split(0)
+    make, model = SWEEP_OPTIMIZERS[opt_name], digits_mlp(seed=seed)
+    return sweep(make, model, MLP_STEPS, loss_on(s.x_val, s.y_val), record_every=MLP_STEPS, lr=mlp_lrs(opt_name)).scores
+
+
+def mlp_best(seed: int) -> float:
+    """The lowest validation loss any optimizer reached with this seed."""
+    return min(float(mlp_val_loss(o, seed).min()) for o in NAMES)
+
+
+def mlp_good(opt_name: str, seed: int, bar: float = MLP_BAR) -> np.ndarray:
+    return mlp_val_loss(opt_name, seed) <= bar * mlp_best(seed)
+
+
+def mlp_widths(bar: float = MLP_BAR) -> dict:
+    """optimizer -> its width in decades for each seed of MLP_SEEDS."""
+    return {o: np.array([mlp_good(o, seed, bar).sum() / PER_DECADE for seed in MLP_SEEDS]) for o in NAMES}
+
+
+def mlp_best_lrs(opt_name: str) -> np.ndarray:
+    """The optimizer's best learning rate on the MLP for each seed."""
+    return np.array([mlp_lrs(opt_name)[int(np.argmin(mlp_val_loss(opt_name, seed)))] for seed in MLP_SEEDS])
+
+
+def mlp_widest(bar: float) -> list:
+    """The optimizers with the largest mean width (over the seeds) at this bar."""
+    means = {o: w.mean() for o, w in mlp_widths(bar).items()}
+    return [o for o in NAMES if means[o] == max(means.values())]
+
+
+# ----- invariances --------------------------------------------------------------------------------------------
+INVARIANCE_COLUMNS = {"loss scale": "loss × c", "gradient scale": "gradient × dᵢ", "rotation": "rotation",
+                      "signed permutation": "quarter turn", "rescaling": "w → D w", "shift": "w → w + b"}  # fmt: skip
+
+
+@functools.cache
+def invariance_rows() -> dict:
+    """label -> `invariance.measure_row` of each row of invariance.ROWS, on invariance.PROBLEMS together."""
+    return {
+        label: inv.measure_row(cls, settings, inv.PROBLEMS, inv.STEPS) for label, (cls, settings) in inv.ROWS.items()
+    }
+
+
+def invariance_cell(row: dict, column: str, with_eps: bool) -> str:
+    """The table's words for one measured cell."""
+    verdict = row[column]
+    if verdict == "yes":
+        return "yes"
+    if verdict == "eps = 0":
+        return "only if ε = 0 (or ε → cε)" if row.get(f"{column} as") == "eps x c" else "only if ε = 0"
+    if column == "loss scale" and row["loss scale as"] == "lr x c":
+        return "no: acts as α → cα"
+    if column == "rescaling" and row["rescaling as"] is not None:
+        rate = "α/dᵢ²" if row["rescaling as"] == 2 else "α/dᵢ"
+        return f"no: {'with ε = 0, ' if with_eps else ''}acts as αᵢ → {rate}"
+    return "no"
+
+
+def invariance_markdown() -> str:
+    """The invariance table as Markdown, every cell written from the runs."""
+    cells = []
+    for label, row in invariance_rows().items():
+        with_eps = hasattr(inv.ROWS[label][0](**inv.ROWS[label][1]), "eps")
+        cells.append([label, *(invariance_cell(row, c, with_eps) for c in INVARIANCE_COLUMNS)])
+    return markdown_table(["optimizer", *INVARIANCE_COLUMNS.values()], cells)
+
+
 # ----- tables and figures ----------------------------------------------------------------------------------
 def memory_markdown() -> str:
     """The memory table as Markdown."""
@@ -199,28 +297,60 @@ def memory_markdown() -> str:
     return markdown_table(header, cells, align="lrrr")
 
 
+def label(opt_name: str) -> str:
+    """The row label of an optimizer in the tables: Momentum's rates are in the EMA form."""
+    return "Momentum (EMA form)" if opt_name == "Momentum" else opt_name
+
+
 def widths_markdown() -> str:
     """The widths, each with the optimizer's best learning rate, as a Markdown table."""
-    cells = [[o, *(f"{width(o, p):g} ({best_lr(o, p):.2g})" for p in PROBLEMS)] for o in NAMES]
-    return markdown_table(["optimizer", *PROBLEMS], cells, align="l" + "r" * len(PROBLEMS))
+    cells = [[label(o), *(f"{width(o, p):g} ({best_lr(o, p):.2g})" for p in PROBLEMS)] for o in NAMES]
+    return markdown_table(["optimizer", *(TITLES[p] for p in PROBLEMS)], cells, align="l" + "r" * len(PROBLEMS))
+
+
+def mlp_markdown() -> str:
+    """The MLP widths: mean over the seeds (smallest-largest) at each bar, and the best rates of the seeds."""
+    cells = []
+    for o in NAMES:
+        spread = [f"{w.mean():.2f} ({w.min():g}–{w.max():g})" for w in (mlp_widths(bar)[o] for bar in MLP_BARS)]
+        lrs = mlp_best_lrs(o)
+        cells.append([label(o), *spread, f"{lrs.min():.2g}–{lrs.max():.2g}"])
+    header = ["optimizer", *(f"width, bar {bar:g} × best" for bar in MLP_BARS), "best α (seeds)"]
+    return markdown_table(header, cells, align="lrrrr")
 
 
 def sensitivity_figure():
     """Final f - f* against the learning rate, one panel per problem; the dashed line is the bar for 'good'."""
-    fig, axes = plots.figure(ncols=2, nrows=2, width=4.4, height=3.2)
+    fig, axes = plots.figure(ncols=3, nrows=2, width=3.6, height=3.0)
     with mpl.rc_context(plots.STYLE):
         for ax, p in zip(axes, PROBLEMS, strict=False):
             for name in NAMES:
                 gaps = final_gaps(name, p)
                 shown = np.where(np.isfinite(gaps), np.maximum(gaps, plots.LOSS_FLOOR), np.nan)
-                ax.loglog(LRS, shown, color=plots.color_of(name), label=name, linewidth=1.4)
+                ax.loglog(LRS, shown, color=plots.color_of(name), label=label(name), linewidth=1.4)
             ax.axhline(target(p), color="black", linestyle="--", linewidth=1, label="bar for 'good'")
-            ax.set(
-                title=f"{p} ({STEPS[p]} steps)", xlabel=r"learning rate $\alpha$", ylabel=r"final $f(w_T) - f^\star$"
-            )
+            ax.set(title=f"{TITLES[p]} ({STEPS[p]} steps)", xlabel=r"learning rate $\alpha$",
+                   ylabel=r"final $f(w_T) - f^\star$")  # fmt: skip
         handles, labels = axes[0].get_legend_handles_labels()
         axes[-1].axis("off")
         axes[-1].legend(handles, labels, loc="center", fontsize=10, frameon=False)
+    return fig
+
+
+def mlp_figure():
+    """Validation loss over the best of its seed against the learning rate, one line per optimizer and seed."""
+    fig, ax = plots.figure(width=7.0, height=3.8)
+    with mpl.rc_context(plots.STYLE):
+        for name in NAMES:
+            for k, seed in enumerate(MLP_SEEDS):
+                ratio = mlp_val_loss(name, seed) / mlp_best(seed)
+                ax.loglog(mlp_lrs(name), np.where(np.isfinite(ratio), ratio, np.nan), color=plots.color_of(name),
+                          linewidth=1.2, alpha=0.8, label=label(name) if k == 0 else None)  # fmt: skip
+        ax.axhline(MLP_BAR, color="black", linestyle="--", linewidth=1, label=f"bar for 'good' ({MLP_BAR:g} × best)")
+        ax.set(xlabel=r"learning rate $\alpha$", ylabel="validation loss / best of the seed", ylim=(0.9, 30))
+        ax.set_yticks([1, 1.5, 2, 5, 10, 20], ["1", "1.5", "2", "5", "10", "20"])
+        ax.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
+        ax.legend(loc="upper left", fontsize=8, ncol=2)
     return fig
 
 
@@ -241,14 +371,24 @@ def numbers() -> dict:
     }
     # learning-rate sensitivity
     out |= {"digits_f_min": softmax_f_min(), "target_ravine": target("ravine"), "target_digits": target("digits")}
-    quoted = ("Adam ravine Rosenbrock digits", "Momentum Rosenbrock digits", "RMSProp digits", "GD ravine")
-    quoted += ("SignGD ravine", "Lion digits")  # optimizer, then the problems on which the prose quotes its width
+    quoted = ("Adam ravine ravine45 Rosenbrock digits", "Momentum Rosenbrock Rosenbrock45 digits")
+    quoted += ("RMSProp ravine45 digits", "GD ravine", "SignGD ravine", "Lion digits")  # optimizer, then problems
     out |= {f"width_{o}_{p}": width(o, p) for o, *ps in map(str.split, quoted) for p in ps}
+    out |= {"turn": TURN, "adam_gap_Rosenbrock45": float(final_gaps("Adam", "Rosenbrock45").min())}
     out |= {f"spread_{o}": best_lr_spread(o) for o in ("GD", "Momentum", "AdaGrad", "RMSProp", "Adam")}
     out |= {"best_GD_Rosenbrock": best_lr("GD", "Rosenbrock"), "best_GD_digits": best_lr("GD", "digits")}
     largest = largest_good_lr("GD", "ravine")
     out |= {"gd_largest_good": largest, "gd_next_lr": next_lr(largest), "two_over_L": 2 / problem("ravine").L}
     out |= {f"adam_{key}": value for key, value in grid_exercise("Adam", "digits").items()}
+    # the digits MLP: mean widths over the seeds at each bar
+    out |= {"mlp_seeds": len(MLP_SEEDS), "mlp_steps": MLP_STEPS, "mlp_bar": MLP_BAR, "mlp_decades": MLP_DECADES}
+    quoted = {"125": ("RMSProp", "Adam"), "15": ("Adam", "Momentum", "RMSProp", "GD", "Lion")}
+    quoted["2"] = ("Adam", "Momentum")  # bar key -> the optimizers whose mean width the prose quotes
+    for bar, (key, names) in zip(MLP_BARS, quoted.items(), strict=True):
+        out |= {f"mlp{key}_{o}": float(mlp_widths(bar)[o].mean()) for o in names}
+    # invariances
+    out |= {"inv_c": inv.LOSS_SCALE, "inv_steps": inv.STEPS, "inv_same": inv.SAME, "inv_different": inv.DIFFERENT}
+    out |= {"inv_turn": inv.TURN, "mlp_bar_low": MLP_BARS[0], "mlp_bar_high": MLP_BARS[-1]}
     # the exercise on schedules
     out |= {
         "sched_Lion_digits": scheduled_width("Lion", "digits"),

@@ -1,13 +1,16 @@
-"""Chapter "When Adam fails, and how it was fixed": the experiments behind its numbers, and its playground.
+"""Chapter "When Adam fails, and what was done about it": the experiments behind its numbers, and its playground.
 
-- AMSGrad (Reddi, Kale & Kumar, 2018). On the online problem f_t(x) = C x when t mod 3 == 1 and -x
-  otherwise, over x in [-1, 1], with beta1 = 0 and beta2 = 1 / (1 + C^2), Adam's v_t forgets the rare
+- AMSGrad (Reddi, Kale & Kumar, 2018). On the online problem f_t(w) = C w when t mod 3 == 1 and -w
+  otherwise, over w in [-1, 1], with beta1 = 0 and beta2 = 1 / (1 + C^2), Adam's v_t forgets the rare
   large gradient C within a step or two, so the two small gradients -1 take large steps and Adam drifts
-  to x = +1, the worst point; AMSGrad (dividing by the running maximum of v_t) and online gradient
-  descent reach the optimum x = -1. As in the paper: no bias correction, no eps, alpha_t = alpha / sqrt(t).
-- AdamW (Loshchilov & Hutter, 2019): an L2 term added to the gradient is divided by sqrt(v_hat) like the
-  rest of it, so weights with a large gradient history are decayed less; decoupled decay shrinks every
+  to w = +1, the worst point; AMSGrad (dividing by the running maximum v_t^max) and online gradient
+  descent reach the optimum w = -1. As in the paper: no bias correction, no eps, alpha_t = alpha / sqrt(t).
+  On the digits MLP (three seeds) AMSGrad and Adam reach the same validation loss.
+- AdamW (Loshchilov & Hutter, 2019): an L2 term omega w added to the gradient is divided by sqrt(v_hat) like
+  the rest of it, so weights with a large gradient history are decayed less; decoupled decay shrinks every
   weight at the same rate. On the digits MLP, one `tuning.sweep` over (decay, lr) per method.
+- Memory: Adam's state in 32 and in 8 bits (Dettmers et al., 2022), and Adafactor's factored v (Shazeer &
+  Stern, 2018) for one square weight matrix.
 - Lion (Chen et al., 2023): the sign of an interpolated momentum, one state array.
 
 The digits sweeps are cached (functools.cache), so the notebook and the tests share them, and run with
@@ -20,20 +23,21 @@ import functools
 
 import matplotlib as mpl
 import numpy as np
+import scipy.optimize
 
-from optim_core import GD, Adam, AdamW, Lion, SignGD, plots, run
+from optim_core import GD, Adam, AdamW, Lion, SignGD, online, plots, run
 from optim_core.base import state_count
 from optim_core.chapters import register
 from optim_core.ema import effective_memory
 from optim_core.models import digits_mlp, digits_split, single_threaded
-from optim_core.online import WalledOnline, average_regret, projected_run, rare_slopes
+from optim_core.online import WalledOnline, average_regret, period_mean, projected_run, rare_slopes
 from optim_core.playground import Playground, Slider
 from optim_core.problems import RAVINE, SURFACES, WithL2
 from optim_core.schedules import inverse_sqrt
 from optim_core.tuning import Sweep, gap_at, loss_on, sweep
 
 C = 3.0  # the rare large gradient of the counterexample
-PERIOD = 3  # it comes once every PERIOD steps; the other steps have gradient -1
+PERIOD = 3  # it comes once every PERIOD steps (online.period_mean's default); the other steps have gradient -1
 BETA2 = 1.0 / (1.0 + C * C)  # the paper's beta2 = 1 / (1 + C^2) = 0.1
 ALPHA = 0.5  # alpha_t = ALPHA / sqrt(t); the paper's proof needs alpha < sqrt(1 - beta2) = 0.95
 STEPS = 3000  # rounds of the online game
@@ -51,10 +55,12 @@ TOY_OPTIMIZERS = {"Adam": Adam, "Lion": Lion}
 DIGITS_STEPS = 400  # minibatches of 64: about 24 passes over the 1077 training images
 EVERY = 20  # checkpoint spacing for the loss curves
 LRS = (1e-3, 3e-3, 1e-2, 3e-2)
-L2S = (0.0, 1e-4, 1e-3, 1e-2)  # lambda of the L2 term lambda/2 ||w||^2, whose gradient lambda w Adam sees
+L2S = (0.0, 1e-4, 1e-3, 1e-2)  # omega of the L2 term omega/2 ||w||^2, whose gradient omega w Adam sees
 WDS = (0.0, 1e-2, 1e-1, 1.0)  # AdamW's weight_decay: w <- w (1 - lr weight_decay) each step
 LION_LRS = (1e-4, 3e-4, 1e-3, 3e-3)
 METHODS = ("Adam + L2", "AdamW")
+SEEDS = (0, 1, 2)  # AMSGrad against Adam on the digits MLP: initial weights and minibatch order
+MEMORY_PARAMS, MATRIX_SIDE = 7e9, 4096  # a 7-billion-parameter model; one square weight matrix of this side
 
 PG_STEPS = 300  # the playground: the counterexample with a smooth wall instead of the box
 PG_ALPHA = (0.1, 0.2, 0.3, 0.5, 1.0)
@@ -71,73 +77,43 @@ def paper_optimizers(beta1=0.0, beta2=BETA2, alpha: float = ALPHA) -> dict:
 
 @functools.cache
 def counterexample(x1: float = X1) -> dict:
-    """label -> x_1 .. x_{T+1} for Adam, AMSGrad and online gradient descent on the paper's problem."""
+    """label -> w_0 .. w_T (w_{t-1} is played in round t) for Adam, AMSGrad and online GD on the paper's problem."""
     return {label: projected_run(opt, GRADS, x1) for label, opt in paper_optimizers().items()}
-
-
-def cycle_mean(xs: np.ndarray) -> np.ndarray:
-    """The mean position over the last full cycle (the position within a cycle wobbles with its gradients)."""
-    return xs[-PERIOD:].mean(axis=0)
 
 
 def outcomes() -> dict:
     """label -> mean x over the last cycle ("final") and the average regret R_T / T ("regret")."""
     runs = counterexample()
-    return {k: {"final": float(cycle_mean(xs)), "regret": average_regret(xs, GRADS)[-1]} for k, xs in runs.items()}
+    return {k: {"final": float(period_mean(xs)), "regret": average_regret(xs, GRADS)[-1]} for k, xs in runs.items()}
 
 
 def from_optimum() -> dict:
-    """Adam started at the optimum x_1 = -1: the round at which it first reaches x >= 0.99 and its final mean x."""
+    """Adam started at the optimum w_0 = -1: the first round that plays w >= 0.99, and its final mean w."""
     xs = counterexample(x1=-1.0)["Adam"]
-    return {"arrival": int(np.argmax(xs >= 0.99)) + 1, "final": float(cycle_mean(xs))}  # x_1 is round 1
+    return {"arrival": int(np.argmax(xs >= 0.99)) + 1, "final": float(period_mean(xs))}  # w_0: played in round 1
 
 
 def first_steps(n: int = 3) -> np.ndarray:
-    """w_1 .. w_{n+1} of the paper's Adam, for the hand computation."""
+    """w_0 .. w_n of the paper's Adam, for the hand computation."""
     return projected_run(paper_optimizers()["Adam"], rare_slopes(n, C, PERIOD), X1)
 
 
 def hand_cycle() -> dict:
     """The paper's Adam by hand: v_1, v_2, v_3 and the moves -alpha_t dw_t / sqrt(v_t) (before projecting)."""
-    v, vs, moves = 0.0, [], []
-    for t, g in enumerate(GRADS[:PERIOD], start=1):
-        v = BETA2 * v + (1 - BETA2) * g * g
-        vs.append(v)
-        moves.append(-ALPHA / np.sqrt(t) * g / np.sqrt(v))
-    return {"v": np.array(vs), "moves": np.array(moves)}
+    g, t = GRADS[:PERIOD], np.arange(1, PERIOD + 1)
+    v = (1 - BETA2) * np.array([sum(BETA2 ** (k - j) * g[j] ** 2 for j in range(k + 1)) for k in range(PERIOD)])
+    return {"v": v, "moves": -ALPHA / np.sqrt(t) * g / np.sqrt(v)}
 
 
-# ----- why: one cycle in the steady state --------------------------------------------------------------
-def steady_v(beta2: float = BETA2, c: float = C, cycles: int = 500) -> np.ndarray:
-    """Adam's v_t at the steps of one cycle once it has settled (no bias correction): v_1 (after C) .. v_3."""
-    v = 0.0
-    for _ in range(cycles):
-        out = []
-        for g in rare_slopes(PERIOD, c, PERIOD):
-            v = beta2 * v + (1 - beta2) * g * g
-            out.append(v)
-    return np.array(out)
-
-
-def steady_cycle(beta2: float = BETA2, c: float = C) -> dict:
-    """label -> the moves -g_t / sqrt(denominator) of one settled cycle, in units of alpha_t (beta1 = 0): Adam
-    divides by sqrt(v_t), AMSGrad by sqrt(max v), GD by 1. A positive sum means a drift toward x = +1."""
-    grads, v = rare_slopes(PERIOD, c, PERIOD), steady_v(beta2, c)
-    return {"Adam": -grads / np.sqrt(v), "AMSGrad": -grads / np.sqrt(v.max()), "GD": -grads}
-
-
+# ----- why: one cycle in the steady state (online.settled_moves) ---------------------------------------------
 def drift(beta2: float, c: float = C) -> float:
     """Adam's (beta1 = 0) net move over one settled cycle, in units of alpha_t: > 0 drifts to +1, < 0 to -1."""
-    return float(steady_cycle(beta2, c)["Adam"].sum())
+    return float(online.settled_moves(beta2, c, PERIOD)["Adam"].sum())
 
 
-def flip_beta2(tol: float = 1e-10) -> float:
-    """The beta2 at which Adam's (beta1 = 0) settled drift changes sign, by bisection."""
-    low, high = 1e-9, 1 - 1e-9  # drift(0) = +1 (sign descent), drift(1) < 0 (a constant denominator)
-    while high - low > tol:
-        mid = 0.5 * (low + high)
-        low, high = (mid, high) if drift(mid) > 0 else (low, mid)
-    return 0.5 * (low + high)
+def flip_beta2() -> float:
+    """The beta2 at which Adam's (beta1 = 0) settled drift changes sign: drift(0) = +1 (sign descent), drift(1) < 0."""
+    return float(scipy.optimize.brentq(drift, 1e-9, 1 - 1e-9, xtol=1e-12))
 
 
 # ----- which betas fail: a batched sweep ----------------------------------------------------------------
@@ -146,7 +122,7 @@ def failure_map(amsgrad: bool = False) -> np.ndarray:
     """Mean x over the last cycle for every (beta1, beta2) of the map: one batched projected run, paper's setting."""
     beta1, beta2 = np.array(MAP_BETA1)[:, None, None], np.array(MAP_BETA2)[None, :, None]
     opt = Adam(inverse_sqrt(ALPHA), beta1=beta1, beta2=beta2, eps=0.0, bias_correction=False, amsgrad=amsgrad)
-    return cycle_mean(projected_run(opt, GRADS, X1))
+    return period_mean(projected_run(opt, GRADS, X1))
 
 
 def failing_region() -> dict:
@@ -159,7 +135,7 @@ def failing_region() -> dict:
 def default_betas() -> dict:
     """label -> mean final x of Adam and AMSGrad with betas (0.9, 0.999), the rest as in the paper."""
     opts = paper_optimizers(beta1=0.9, beta2=0.999)
-    return {label: float(cycle_mean(projected_run(opts[label], GRADS, X1))) for label in ("Adam", "AMSGrad")}
+    return {label: float(period_mean(projected_run(opts[label], GRADS, X1))) for label in ("Adam", "AMSGrad")}
 
 
 # ----- Lion on the 2-D surfaces --------------------------------------------------------------------------
@@ -206,6 +182,22 @@ def lion_sweep() -> Sweep:
     return sweep(Lion, digits_mlp(), DIGITS_STEPS, _val_loss(), record_every=EVERY, lr=LION_LRS)
 
 
+@functools.cache
+@single_threaded
+def amsgrad_gaps() -> np.ndarray:
+    """|validation loss of AMSGrad - that of Adam| for every seed of SEEDS and rate of LRS (no decay)."""
+    val = [[sweep(lambda lr, a=a: Adam(lr, amsgrad=a), digits_mlp(seed=seed), DIGITS_STEPS, _val_loss(),
+                  record_every=DIGITS_STEPS, lr=LRS).scores for a in (False, True)] for seed in SEEDS]  # fmt: skip
+    return np.abs(np.diff(val, axis=1))[:, 0]
+
+
+def memory_fixes() -> dict:
+    """Adam's state for MEMORY_PARAMS parameters in GB at 4 and at 1 byte per number, and the numbers Adam and
+    Adafactor keep for v of one MATRIX_SIDE x MATRIX_SIDE weight matrix (Adafactor: its row and column sums)."""
+    one_byte = state_count(Adam()) * MEMORY_PARAMS / 1e9
+    return {"state32": 4 * one_byte, "state8": one_byte, "v_full": MATRIX_SIDE**2, "v_factored": 2 * MATRIX_SIDE}
+
+
 def held_out(s: Sweep, index: tuple) -> dict:
     """The run at a grid index: its lr, validation loss (the sweep's score), validation and test accuracy."""
     split, model, w = digits_split(0), digits_mlp(), s.trajectory.params[-1][index]
@@ -239,7 +231,7 @@ def grad_scale() -> np.ndarray:
 
 def decay_rates(method: str) -> np.ndarray:
     """Per weight, the fraction of itself that the decay removes per step at the tuned setting:
-    lr lambda / (sqrt(v_hat) + eps) for L2 through Adam's gradient, lr weight_decay for AdamW."""
+    lr omega / (sqrt(v_hat) + eps) for L2 through Adam's gradient, lr weight_decay for AdamW."""
     best = tuned(method)
     if method == "AdamW":
         return np.full(digits_mlp().dim, best["lr"] * best["reg"])
@@ -273,14 +265,16 @@ def blank_weight_sizes() -> dict:
 
 # ----- figures --------------------------------------------------------------------------------------------
 def counterexample_figure():
-    """Left: x_t of the three methods (log t). Right: their average regret R_t / t."""
+    """Left: the weight w_{t-1} each method plays in round t (log t). Right: their average regret R_t / t."""
     t = np.arange(1, STEPS + 2)
     fig, (ax_x, ax_r) = plots.figure(ncols=2, width=4.6, height=3.4)
     with mpl.rc_context(plots.STYLE):
         for label, xs in counterexample().items():
             ax_x.plot(t, xs, color=plots.color_of(label), label=label, linewidth=1.2)
             ax_r.loglog(t[:-1], np.maximum(average_regret(xs, GRADS), 1e-6), color=plots.color_of(label), label=label)
-        ax_x.set(xscale="log", xlabel="round $t$", ylabel="$w_t$", ylim=(-1.1, 1.1), title="where each method plays")
+        ax_x.set(
+            xscale="log", xlabel="round $t$", ylabel="$w_{t-1}$", ylim=(-1.1, 1.1), title="where each method plays"
+        )
         ax_x.axhline(-1.0, color="gold", linewidth=2.5, alpha=0.6, zorder=0, label="optimum $w=-1$")
         ax_r.axhline(LIMIT_REGRET, color="#999999", linestyle="--", linewidth=1, label="$2(C-2)/3$")
         ax_r.set(xlabel="round $t$", ylabel="average regret $R_t / t$", title="regret per round")
@@ -318,7 +312,7 @@ def decay_figure():
     with mpl.rc_context(plots.STYLE):
         for method in METHODS:
             best = tuned(method)
-            label = f"{method} (α = {best['lr']:g}, {'λ' if method != 'AdamW' else 'weight decay'} = {best['reg']:g})"
+            label = f"{method} (α = {best['lr']:g}, {'ω' if method != 'AdamW' else 'weight decay'} = {best['reg']:g})"
             ax.scatter(scale, decay_rates(method), s=5, alpha=0.5, color=plots.color_of(method), label=label)
         rates = decay_rates("Adam + L2")
         ax.scatter(scale[blank], rates[blank], s=14, facecolor="none", edgecolor="black", linewidth=0.6,
@@ -375,7 +369,7 @@ def numbers() -> dict:
     out = {f"{key}_{label}": row[key] for label, row in outcomes().items() for key in ("final", "regret")}
     out |= {"limit_regret": LIMIT_REGRET, "steps": STEPS, "beta2_paper": BETA2, "alpha_bound": np.sqrt(1 - BETA2)}
     out |= {"memory_v": effective_memory(BETA2), "arrival": from_optimum()["arrival"]}
-    v, moves = steady_v(), steady_cycle()
+    v, moves = online.settled_ema(rare_slopes(PERIOD, C, PERIOD) ** 2, BETA2), online.settled_moves(BETA2, C, PERIOD)
     for k in range(PERIOD):
         out |= {f"v{k + 1}": v[k]} | {f"move_{label}_{k + 1}": m[k] for label, m in moves.items()}
     out |= {f"net_{label}": m.sum() for label, m in moves.items()}
@@ -392,6 +386,10 @@ def numbers() -> dict:
         out |= {f"{key}_{field}": best[field] for field in ("lr", "reg", "val_loss", "norm")}
         out |= {f"{key}_{field}": 100 * best[field] for field in ("val_acc", "test_acc")}
     out |= {"plain_val_loss": lva["Adam"]["val_loss"], "plain_test_acc": 100 * lva["Adam"]["test_acc"]}
+    out |= {"ams_seeds": len(SEEDS), "ams_gap": amsgrad_gaps().max()}
+    mem = memory_fixes()
+    out |= {"mem_params": MEMORY_PARAMS / 1e9, "mem_side": MATRIX_SIDE} | {f"mem_{k}": v for k, v in mem.items()}
+    out["mem_ratio"] = mem["v_full"] / mem["v_factored"]
     out |= {"test_size": len(split.y_test), "one_image": 100 / len(split.y_test)}
     sizes = blank_weight_sizes()
     out |= {"decay_spread": decay_spread(), "n_blank": len(blank_pixels())}
@@ -409,7 +407,7 @@ def numbers() -> dict:
     # the exercises
     w, hand = first_steps(), hand_cycle()
     for k in range(PERIOD):
-        out |= {f"w{k + 2}": w[k + 1], f"hand_v{k + 1}": hand["v"][k], f"hand_move{k + 1}": abs(hand["moves"][k])}
+        out |= {f"w{k + 1}": w[k + 1], f"hand_v{k + 1}": hand["v"][k], f"hand_move{k + 1}": abs(hand["moves"][k])}
     out["hand_before_clip"] = w[2] + hand["moves"][2]
     out["hand_small_total"] = np.abs(hand["moves"][1:]).sum()
     out["drift_c10"] = drift(1 / 101, c=10.0)
