@@ -10,6 +10,7 @@ from torch_support import require_torch
 from optim_core import AdaGrad, run
 from optim_core.chapters import adagrad as ch
 from optim_core.problems import RAVINE
+from optim_core.tuning import gap_at
 
 
 def test_quoted_values(numbers):
@@ -144,3 +145,124 @@ def test_playground_turning_the_ravine_shrinks_adagrads_lead():
         assert np.all(np.isfinite(runs["AdaGrad"].loss[-1]))
     assert lead[0.0] > 1e6  # aligned: AdaGrad far ahead
     assert lead[1.0] < 1e-6 * lead[0.0]  # turned: most of that lead is gone
+
+
+def test_less_tuning_is_not_no_tuning():
+    """'At both ends of the grid, two decades away from it, both methods end far above the tolerance.'"""
+    for s in ch.sparse_sweeps().values():
+        ends = s.rescored(gap_at(ch.SPARSE_STEPS), ch.SPARSE).scores[[0, -1]]
+        assert np.all(ends > 100 * ch.SPARSE_TOL)
+
+
+# ----- rare features in minibatches (issue 13) -------------------------------------------------------------
+def test_rare_features_are_absent_from_most_minibatches(numbers):
+    # a feature present in a fraction q of the samples is in a minibatch of 10 with probability 1 - (1 - q)^10
+    expected = 1 - (1 - numbers["sparse_rare_freq"]) ** numbers["mb_size"]
+    assert numbers["mb_rare_present"] == pytest.approx(expected, abs=0.02)
+    assert numbers["mb_rare_present"] < 0.5  # "absent from most of them"
+    assert numbers["mb_epochs"] * ch.SPARSE.n_samples == numbers["mb_steps"] * numbers["mb_size"]
+
+
+def test_minibatch_adagrad_beats_tuned_sgd_on_every_seed(numbers):
+    final = {name: ch.minibatch_best(name)["gap"][-1] for name in ch.MB_MAKERS}
+    assert len(final["AdaGrad"]) == numbers["mb_n_seeds"]
+    assert numbers["mb_factor"] == pytest.approx(numbers["mb_gd_gap"] / numbers["mb_ada_gap"])
+    assert numbers["mb_factor_sqrt"] == pytest.approx(numbers["mb_sqrt_gap"] / numbers["mb_ada_gap"])
+    assert numbers["mb_factor_sqrt"] > 5  # the per-coordinate part of the gain
+    assert numbers["mb_sqrt_gap"] < numbers["mb_gd_gap"]  # "the decay of the rate alone lowers SGD's f - f*"
+    # "each of AdaGrad's runs ends below every run of the other two methods"
+    assert final["AdaGrad"].max() < min(final["GD"].min(), final["GD, α/√t"].min())
+    assert numbers["mb_ada_gap"] > 1e-8  # "far above rounding error"
+    for name in ch.MB_MAKERS:  # a best alpha at the edge of the grid would mean the grid is too small
+        assert 0 < ch.minibatch_best(name)["index"] < len(ch.MB_GRID) - 1
+    assert numbers["mb_n_grid"] == len(ch.MB_GRID) == 17
+
+
+def test_minibatch_adagrad_is_lower_on_both_groups(numbers):
+    assert numbers["mb_ada_common_err"] < numbers["mb_gd_common_err"]
+    assert numbers["mb_ada_rare_err"] < numbers["mb_gd_rare_err"]
+
+
+def test_minibatch_sweep_equals_single_runs():
+    """The batched sweep (seeds x learning rates) is the single runs, bit for bit."""
+    best = ch.minibatch_best("AdaGrad")
+    for seed in (0, 5):
+        single = run(AdaGrad(best["lr"]), ch.minibatch_problem(seed), None, ch.MB_STEPS, record_every=ch.MB_EVERY)
+        np.testing.assert_array_equal(single.loss - ch.SPARSE.f_min, best["gap"][:, seed])
+
+
+# ----- what sqrt(v_t) measures -----------------------------------------------------------------------------
+def test_sqrt_v_follows_the_curvature_only_when_the_noise_does(numbers):
+    assert numbers["pre_curv_ratio"] == pytest.approx(20.0)
+    assert numbers["pre_curv_root"] == pytest.approx(np.sqrt(20.0))
+    # noise variance proportional to curvature: the ratio of the rates is the square root of the curvature ratio
+    assert numbers["pre_ratio_fisher"] == pytest.approx(numbers["pre_curv_root"], rel=0.05)
+    assert numbers["pre_ratio_equal"] == pytest.approx(1.0, abs=0.1)  # equal noise: no trace of the curvature
+    # exact gradients: the ratio depends on alpha and the start, and is far from L / mu
+    assert numbers["pre_ratio_none"] < 0.25 * numbers["pre_curv_ratio"]
+    assert abs(numbers["pre_ratio_none"] - numbers["ravine_rate_ratio_end"]) > 0.2
+    for ratio in ch.rate_ratios().values():  # every seed, not only the median, stays far below L / mu
+        assert np.all(ratio[-1] < 0.3 * numbers["pre_curv_ratio"])
+
+
+def test_sparse_rms_gradient_follows_the_root_of_the_curvature(numbers):
+    assert 0.4 < numbers["pre_sparse_slope"] < 0.7  # close to 1/2, far from 1
+    assert numbers["pre_sparse_root"] == pytest.approx(np.sqrt(numbers["sparse_curv_ratio"]), rel=1e-9)
+    assert numbers["pre_sparse_ratio"] == pytest.approx(numbers["pre_sparse_root"], rel=0.35)
+    assert numbers["pre_sparse_ratio"] < numbers["sparse_curv_ratio"] / 3
+    # the empirical Fisher's diagonal falls short of the Hessian's, on every feature
+    assert 0 < numbers["pre_fisher_lo"] < numbers["pre_fisher_hi"] < 1
+
+
+def test_best_diagonal_scaling_in_hindsight_is_the_root_of_the_sum():
+    """min sum_i a_i / s_i over s > 0 with sum_i s_i = c is at s_i proportional to sqrt(a_i)."""
+    rng = np.random.default_rng(0)
+    a = rng.exponential(size=6)
+    best = np.sqrt(a) / np.sum(np.sqrt(a))
+    value = np.sum(a / best)
+    others = rng.dirichlet(np.ones(6), size=2000)
+    assert np.all(np.sum(a / others, axis=1) >= value)
+    assert value == pytest.approx(np.sum(np.sqrt(a)) ** 2)
+
+
+def test_constant_size_gradients_give_sign_steps_of_alpha_over_sqrt_t():
+    opt = AdaGrad(0.3, eps=0.0)
+    w = np.zeros(3)
+    state = opt.init(w)
+    signs = np.random.default_rng(1).choice([-1.0, 1.0], size=(20, 3))
+    for t, s in enumerate(signs, start=1):
+        new, state = opt.update(w, 2.5 * s, state)
+        np.testing.assert_allclose(new - w, -0.3 * s / np.sqrt(t), rtol=1e-12)
+        w = new
+
+
+def test_not_invariant_to_a_change_of_units():
+    """Summary card: measuring w2 in units 10 times smaller changes AdaGrad's path (GD's too, differently)."""
+    c = np.array([1.0, 10.0])
+
+    class InUnits:
+        x0, f_min = RAVINE.x0 / c, 0.0
+
+        def f(self, u):
+            return RAVINE.f(u * c)
+
+        def grad(self, u):
+            return RAVINE.grad(u * c) * c
+
+    direct = run(AdaGrad(0.8, eps=0.0), RAVINE, None, 5).params
+    mapped = run(AdaGrad(0.8, eps=0.0), InUnits(), None, 5).params * c
+    np.testing.assert_allclose(mapped[1] - mapped[0], 0.8 * c * [1, -1], rtol=1e-12)  # a step of alpha in u
+    assert not np.allclose(direct, mapped)
+
+
+def test_not_invariant_to_a_rotation_of_the_weights():
+    """Summary card: on the turned ravine from the turned start, GD's path is the turned path, AdaGrad's is not."""
+    from optim_core import GD
+    from optim_core.problems import rotation
+
+    turn = rotation(ch.TILTED.angle)
+    x0 = turn @ RAVINE.x0
+    for make, same in ((lambda: GD(0.3), True), (lambda: AdaGrad(0.8), False)):
+        direct = run(make(), RAVINE, None, 20).params
+        turned = run(make(), ch.TILTED, x0, 20).params @ turn  # rows w^T R = (R^T w)^T: back to the axes
+        assert np.allclose(turned, direct, rtol=1e-9, atol=1e-12) == same

@@ -157,19 +157,93 @@ def test_warmup_without_bias_correction():
 
 
 def test_playground_replays_the_race_and_flares_on_the_ravine():
-    """The playground's claims: on Beale, alpha = 3.16 for AdaGrad and 0.316 for RMSProp are the race;
-    on the turned ravine, RMSProp's loss flares up again and again after it has converged."""
+    """The playground's claims: each method has its own alpha; on Beale, the default pair (3.16 for AdaGrad,
+    0.316 for RMSProp) is the race; on the turned ravine, RMSProp's loss flares up again and again after it
+    has converged."""
     pg = ch.playground()
-    lrs = pg.sliders[0].values
+    names = [s.name for s in pg.sliders]
+    assert {"lr_ada", "lr_rms"} <= set(names) and "lr" not in names
+    defaults = pg.default_values()
+    assert defaults["lr_ada"] == pytest.approx(10**0.5) and defaults["lr_rms"] == pytest.approx(10**-0.5)
+    on_beale = pg.compute({**defaults, "which": 1.0})
     race = ch.race()
-    on_beale = {lr: pg.compute({"lr": lr, "beta": 0.99, "which": 1.0}) for lr in (lrs[3], lrs[5])}
-    np.testing.assert_array_equal(on_beale[lrs[5]]["AdaGrad"].params, race["AdaGrad"]["params"][: pg.steps + 1])
-    np.testing.assert_array_equal(on_beale[lrs[3]]["RMSProp"].params, race["RMSProp"]["params"][: pg.steps + 1])
+    np.testing.assert_array_equal(on_beale["AdaGrad"].params, race["AdaGrad"]["params"][: pg.steps + 1])
+    np.testing.assert_array_equal(on_beale["RMSProp"].params, race["RMSProp"]["params"][: pg.steps + 1])
     assert pg.problem_for({"which": 1.0}) is BEALE_FROM_WALL
-    gap = pg.compute(pg.default_values())["RMSProp"].loss - ch.BETA_PROBLEM.f_min
+    gap = pg.compute(defaults)["RMSProp"].loss - ch.BETA_PROBLEM.f_min
     flares, low = 0, gap[0]
     for g in gap:  # count rises by a factor 1e6 above the lowest value since the last rise
         low = min(low, g)
         if g > 1e6 * low:
             flares, low = flares + 1, g
     assert flares >= 2
+
+
+def test_playground_sliders_reach_only_their_method():
+    """Moving AdaGrad's alpha leaves RMSProp's run unchanged, and the other way round."""
+    pg = ch.playground()
+    base = pg.default_values()
+    a = pg.compute(base)
+    b = pg.compute({**base, "lr_ada": 1.0, "lr_rms": 0.1})
+    np.testing.assert_array_equal(pg.compute({**base, "lr_ada": 1.0})["RMSProp"].params, a["RMSProp"].params)
+    np.testing.assert_array_equal(pg.compute({**base, "lr_rms": 0.1})["AdaGrad"].params, a["AdaGrad"].params)
+    assert not np.array_equal(b["AdaGrad"].params, a["AdaGrad"].params)
+    assert not np.array_equal(b["RMSProp"].params, a["RMSProp"].params)
+
+
+# ----- with gradient noise (issue 13) ----------------------------------------------------------------------
+def test_noiseless_noisy_ravine_is_the_turned_ravine():
+    path = run(RMSProp(ch.NOISE_LR), ch.noisy_ravine(0.0, seed=0), None, 50).params
+    np.testing.assert_allclose(
+        path, run(RMSProp(ch.NOISE_LR), ch.BETA_PROBLEM, None, 50).params, rtol=1e-10, atol=1e-14
+    )
+
+
+def test_noise_stops_the_flares_but_not_the_floor(numbers):
+    assert numbers["noise_low_0"] < 1e-20  # without noise the run first converges ...
+    assert numbers["noise_unstable_0"] > 0.3  # ... then its rates keep crossing the limit
+    assert numbers["noise_unstable_001"] > 0.3  # "weak noise changes nothing"
+    assert numbers["noise_unstable_01"] == 0.0 and numbers["noise_unstable_1"] == 0.0  # "the flares are gone"
+    # "the loss is no lower for it"
+    assert numbers["noise_late_01"] >= numbers["noise_late_0"] and numbers["noise_late_1"] >= numbers["noise_late_0"]
+    # the figure's one seed tells the same story as all of them
+    runs = ch.noise_runs()
+    late = slice(ch.NOISE_STEPS // 2, None)
+    assert runs[0.0]["sharpness"][late, 0].max() > 2 > runs[0.1]["sharpness"][late, 0].max()
+
+
+def test_noise_runs_are_batched_single_runs():
+    single = run(RMSProp(ch.NOISE_LR), ch.noisy_ravine(1.0, seed=5), None, ch.NOISE_STEPS)
+    np.testing.assert_array_equal(single.loss, ch.noise_runs()[1.0]["gap"][:, 5])
+
+
+def test_scaled_curvature_is_the_eigenvalue_of_d_h():
+    rates = ch.race()["RMSProp"]["rates"][[0, 500, 1500]]
+    h = ch.hessian(ch.BEALE, ch.BEALE.minimum)
+    direct = [np.max(np.linalg.eigvals(np.diag(d) @ h).real) for d in rates]
+    np.testing.assert_allclose(ch.scaled_curvature(rates), direct, rtol=1e-9)
+
+
+def test_minibatches_favour_adagrad(numbers):
+    ada, rms = ch.minibatch_best("AdaGrad")[1], ch.minibatch_best("RMSProp")[1]
+    assert len(ada) == numbers["n_seeds"]
+    assert numbers["mb_ratio"] == pytest.approx(numbers["mb_rms_gap"] / numbers["mb_ada_gap"])
+    assert numbers["mb_ratio"] > 2
+    assert np.all(ada < rms)  # "AdaGrad is lower on every seed"
+    for name in ("AdaGrad", "RMSProp"):  # both best alphas lie inside the grid
+        k = int(np.argmin(ch.minibatch_sweeps()[name].scores.mean(axis=0)))
+        assert 0 < k < len(ch.MB_GRID) - 1
+
+
+def test_noise_flattens_the_beta_sweep(numbers):
+    noisy = ch.beta_best(noisy=True)
+    gaps = {b: g for b, (_, g, _) in noisy.items()}
+    assert max(gaps, key=gaps.get) == 0.0  # "beta = 0 is still the worst"
+    assert min(gaps, key=gaps.get) == numbers["nbeta_best_beta"] >= 0.99  # "a beta close to 1 was best"
+    assert numbers["nbeta_spread"] == pytest.approx(max(gaps.values()) / min(gaps.values()))
+    assert numbers["nbeta_spread"] < 5  # "a factor of only ..."
+    assert numbers["beta_gap_0"] / numbers["beta_gap_099"] > 1e6  # "against orders of magnitude without noise"
+    assert numbers["nbeta_gap_0999"] == gaps[0.999] and numbers["nbeta_gap_09"] == gaps[0.9]
+    assert numbers["nbeta_gap_0"] == gaps[0.0] and numbers["nbeta_gap_099"] == gaps[0.99]
+    for _, _, k in noisy.values():  # every best alpha lies inside the grid
+        assert 0 < k < len(ch.LR_GRID) - 1

@@ -1,10 +1,13 @@
 """AdaGrad: per-coordinate step sizes from the sum of squared gradients.
 
 The chapter shows (1) that AdaGrad's first step is exactly alpha in every coordinate and that on the
-ravine the steep coordinate gets the small effective rate; (2) that on a sparse logistic regression,
+ravine the steep coordinate gets the small effective rate eta_t; (2) that on a sparse logistic regression,
 each method at its own best alpha, AdaGrad ends far closer to the minimum than GD and its good range of
-alpha is wider; (3) the price: the effective rate only falls, as 1/sqrt(t) under gradients of constant
-scale, and frozen after one large gradient on Beale's function started on its wall.
+alpha is wider, full batch, and (3) with minibatches of 10, in which a rare feature is absent from most
+gradients, over 8 seeded minibatch orders, against SGD with a constant rate and with alpha/sqrt(t);
+(4) what sqrt(v_t) measures: on the noisy ravine and the minibatch problem, it follows the root of the
+curvature only when the gradient noise does; (5) the price: the effective rate only falls, as 1/sqrt(t)
+under gradients of constant scale, and frozen after one large gradient on Beale's function.
 
 Every number the prose quotes is in `numbers()` and pinned by tests/test_chapter_adagrad.py.
 """
@@ -19,7 +22,8 @@ from optim_core import GD, AdaGrad, plots, run
 from optim_core.chapters import register
 from optim_core.measure import effective_lr
 from optim_core.playground import Playground, Slider
-from optim_core.problems import BEALE_FROM_WALL, RAVINE, SparseLogistic
+from optim_core.problems import BEALE_FROM_WALL, RAVINE, NoisyQuadratic, SparseLogistic
+from optim_core.schedules import inverse_sqrt
 from optim_core.tuning import gap_at, sweep
 
 TILTED = RAVINE.turned(22.5)  # the playground's second ravine: both coordinates see both curvatures
@@ -37,17 +41,26 @@ SPARSE_TOL = 1e-3  # "good enough" after SPARSE_STEPS steps, for the width of th
 BEALE_STEPS = 1000
 STREAM_LR, STREAM_SIGMA, STREAM_STEPS = 1.0, 0.5, 10_000  # the gradient stream of constant scale
 MAKERS = {"GD": GD, "AdaGrad": AdaGrad}
+MB_SIZE, MB_STEPS, MB_EVERY = 10, 1000, 50  # minibatches of 10 samples, 10 epochs, f recorded every 50 steps
+MB_SEEDS = np.arange(8)  # minibatch orders; each method is tuned for the mean f - f* over them
+MB_GRID = LR_GRID[::2]  # 4 learning rates per decade over the same range
+MB_MAKERS = {"GD": GD, "GD, α/√t": lambda lr: GD(inverse_sqrt(lr)), "AdaGrad": AdaGrad}
+PRE_LR, PRE_STEPS, PRE_SEEDS = 0.5, 2000, np.arange(8)[:, None]  # AdaGrad on the noisy ravine
+PRE_CURVATURES = (RAVINE.mu, RAVINE.L)
+PRE_NOISE = {  # per-sample noise sigma_i along each axis of the ravine
+    "no noise": (0.0, 0.0),
+    "noise variance ∝ curvature": tuple(np.sqrt(PRE_CURVATURES)),
+    "equal noise": (1.0, 1.0),
+}
 
 
 # ----- 1. the first step and the ravine ----------------------------------------------------------------
 def first_step(lr: float = 1.0) -> dict:
     """The first AdaGrad step on the ravine from its start: gradient, v_1, the step, the effective rates."""
-    w0 = RAVINE.x0
+    w0, opt = RAVINE.x0, AdaGrad(lr)
     dw = RAVINE.grad(w0)
-    opt = AdaGrad(lr)
     w1, state = opt.update(w0, dw, opt.init(w0))
-    rates = lr / (np.sqrt(state.sum_sq) + opt.eps)
-    return {"dw": dw, "v": state.sum_sq, "step": w1 - w0, "rates": rates}
+    return {"dw": dw, "v": state.sum_sq, "step": w1 - w0, "rate": lr / (np.sqrt(state.sum_sq) + opt.eps)}
 
 
 @functools.cache
@@ -102,7 +115,71 @@ def lr_widths(tol: float = SPARSE_TOL, t: int = SPARSE_STEPS) -> dict:
     return {name: s.rescored(gap_at(t), SPARSE).decades_within(tol) for name, s in sparse_sweeps().items()}
 
 
-# ----- 3. the price: a rate that only falls ------------------------------------------------------------
+# ----- 3. rare features in minibatches ------------------------------------------------------------------
+def minibatch_problem(seed=0) -> SparseLogistic:
+    """The sparse problem with minibatches of MB_SIZE; seed: an int or an integer array shaped (..., 1)."""
+    return SparseLogistic(batch_size=MB_SIZE, batch_seed=np.asarray(seed).astype(int))
+
+
+def rare_presence() -> float:
+    """The fraction of minibatches (seed 0, MB_STEPS steps) in which a rare feature appears, over all of them."""
+    p, features = minibatch_problem(), SPARSE.data[0][:, SPARSE.n_common :]
+    return float(np.mean([features[p.batch_indices(t)].any(axis=0) for t in range(1, MB_STEPS + 1)]))
+
+
+@functools.cache
+def minibatch_sweeps() -> dict:
+    """Each method of MB_MAKERS in one batched run over MB_SEEDS x MB_GRID, scored at MB_STEPS."""
+    return {
+        name: sweep(
+            make, minibatch_problem, MB_STEPS, gap_at(MB_STEPS), record_every=MB_EVERY, seed=MB_SEEDS, lr=MB_GRID
+        )
+        for name, make in MB_MAKERS.items()
+    }
+
+
+def minibatch_best(name: str) -> dict:
+    """A method at the alpha whose mean f - f* over the seeds at MB_STEPS is lowest: alpha, its index,
+    f - f* per seed (recorded steps x seeds), the group errors at the end (mean over seeds)."""
+    s = minibatch_sweeps()[name]
+    k = int(np.argmin(s.scores.mean(axis=0)))
+    errors = group_errors(s.trajectory.params[-1, :, k])
+    return {
+        "lr": float(MB_GRID[k]),
+        "index": k,
+        "gap": s.trajectory.loss[:, :, k] - SPARSE.f_min,
+        **{group: float(np.mean(e)) for group, e in errors.items()},
+    }
+
+
+# ----- 4. what sqrt(v_t) measures ----------------------------------------------------------------------
+@functools.cache
+def rate_ratios() -> dict:
+    """noise -> AdaGrad's eta_t on the shallow over the steep axis of the noisy ravine, (PRE_STEPS, seeds):
+    (sqrt(v_t,2) + eps) / (sqrt(v_t,1) + eps), which a Newton-like scaling would set to L / mu = 20."""
+    out = {}
+    for name, sigmas in PRE_NOISE.items():
+        problem = NoisyQuadratic(curvatures=PRE_CURVATURES, sigmas=sigmas, seed=PRE_SEEDS)
+        opt = AdaGrad(PRE_LR)
+        rates = effective_lr(opt, problem, run(opt, problem, None, PRE_STEPS))
+        out[name] = rates[..., 0] / rates[..., 1]
+    return out
+
+
+def sparse_rms() -> np.ndarray:
+    """sqrt(v_T / T) per feature of the tuned minibatch AdaGrad run, mean over the seeds: its RMS gradient."""
+    v = minibatch_sweeps()["AdaGrad"].trajectory.final_state.sum_sq[:, minibatch_best("AdaGrad")["index"]]
+    return np.mean(np.sqrt(v / MB_STEPS), axis=0)
+
+
+def fisher_over_hessian() -> np.ndarray:
+    """Per feature, at w*: the mean squared per-sample gradient (the empirical Fisher's diagonal) over the
+    diagonal of the data term's Hessian (for logistic regression, the Fisher's)."""
+    second_moment = np.mean(SPARSE.sample_grads(SPARSE.minimum) ** 2, axis=0)
+    return second_moment / (np.diag(SPARSE.hessian(SPARSE.minimum)) - SPARSE.l2)
+
+
+# ----- 5. the price: a rate that only falls ------------------------------------------------------------
 def constant_scale_rates(lr=STREAM_LR, sigma=STREAM_SIGMA, steps=STREAM_STEPS, seed: int = 0) -> np.ndarray:
     """AdaGrad's effective learning rate when every gradient has the same scale (seeded noise of std sigma)."""
     rng = np.random.default_rng(seed)
@@ -127,12 +204,8 @@ def beale_adagrad() -> dict:
     s = sweep(AdaGrad, BEALE, BEALE_STEPS, gap_at(BEALE_STEPS), lr=LR_GRID)
     params = s.trajectory.params[:, s.best_index[0]]
     lr = s.best["lr"]
-    return {
-        "lr": lr,
-        "params": params,
-        "gap": BEALE.f(params) - BEALE.f_min,
-        "rates": effective_lr(AdaGrad(lr), BEALE, params),
-    }
+    gap, rates = BEALE.f(params) - BEALE.f_min, effective_lr(AdaGrad(lr), BEALE, params)
+    return {"lr": lr, "params": params, "gap": gap, "rates": rates}
 
 
 # ----- figures -----------------------------------------------------------------------------------------
@@ -146,7 +219,7 @@ def ravine_figure():
     ax_rate.plot(t, rates[:, 0], color=green, label="AdaGrad, $w_1$ (shallow)")
     ax_rate.plot(t, rates[:, 1], color=green, linestyle="--", label="AdaGrad, $w_2$ (steep)")
     ax_rate.plot(t, np.full(len(t), RAVINE_LR["GD"]), color=plots.color_of("GD"), label=r"GD, both ($\alpha$)")
-    ax_rate.set(xlabel="step $t$", ylabel=r"effective learning rate $\alpha/(\sqrt{v_t}+\varepsilon)$", ylim=(0, None))
+    ax_rate.set(xlabel="step $t$", ylabel=r"effective rate $\eta_t = \alpha/(\sqrt{v_t}+\varepsilon)$", ylim=(0, None))
     ax_rate.legend()
     return fig
 
@@ -184,6 +257,47 @@ def lr_figure(tol: float = SPARSE_TOL, t: int = SPARSE_STEPS):
     return fig
 
 
+def minibatch_figure():
+    """Left: f - f* of the three tuned methods with minibatches (mean over seeds). Right: f - f* per seed at the end."""
+    fig, (ax_loss, ax_seed) = plots.figure(ncols=2, width=4.8)
+    steps = minibatch_sweeps()["GD"].trajectory.steps
+    for i, name in enumerate(MB_MAKERS):
+        best, color, style = minibatch_best(name), plots.color_of(name.split(",")[0]), "--" if "√" in name else "-"
+        label = f"{name}, α = {best['lr']:.2g}"
+        ax_loss.semilogy(steps, best["gap"].mean(axis=1), color=color, linestyle=style, label=label)
+        ax_seed.semilogy(np.full(len(MB_SEEDS), i), best["gap"][-1], "o", color=color, alpha=0.7)
+    ax_loss.set(xlabel="step $t$", ylabel=r"$f(w_t) - f^\star$ (mean over seeds)")
+    ax_loss.legend()
+    ax_seed.set_xticks(range(len(MB_MAKERS)), list(MB_MAKERS))
+    ax_seed.set(xlim=(-0.5, len(MB_MAKERS) - 0.5), ylabel=rf"$f(w_{{{MB_STEPS}}}) - f^\star$, one dot per seed")
+    return fig
+
+
+def precondition_figure():
+    """Left: AdaGrad's eta_t on the shallow over the steep axis of the noisy ravine. Right: sqrt(v_T / T) per
+    feature of the minibatch problem against the curvature along it."""
+    fig, (ax_ratio, ax_feat) = plots.figure(ncols=2, width=4.8)
+    t = np.arange(1, PRE_STEPS + 1)
+    for i, (name, ratio) in enumerate(rate_ratios().items()):
+        ax_ratio.semilogx(t, np.median(ratio, axis=1), color=plots.color_of(name, i), label=name)
+    kappa = RAVINE.L / RAVINE.mu
+    for value, style, text in ((kappa, ":", r"$L/\mu$"), (np.sqrt(kappa), "-.", r"$\sqrt{L/\mu}$")):
+        ax_ratio.axhline(value, color="black", linestyle=style, linewidth=1, label=text)
+    ylabel = r"$\eta_{t,1} / \eta_{t,2}$ (median over seeds)"
+    ax_ratio.set(xlabel="step $t$", ylabel=ylabel, yscale="log", ylim=(0.05, 40))
+    ax_ratio.legend(loc="lower left")
+    h, rms, common = np.diag(SPARSE.hessian(SPARSE.minimum)), sparse_rms(), slice(0, SPARSE.n_common)
+    green = plots.color_of("AdaGrad")
+    ax_feat.loglog(h[common], rms[common], "o", color=green, label="common features")
+    ax_feat.loglog(h[SPARSE.n_common :], rms[SPARSE.n_common :], "^", color=green, alpha=0.6, label="rare features")
+    span, (hm, rm) = np.geomspace(h.min(), h.max()), np.exp(np.mean(np.log([h, rms]), axis=1))
+    for power, style in ((0.5, "-."), (1.0, ":")):
+        ax_feat.loglog(span, rm * (span / hm) ** power, "k", linestyle=style, linewidth=1, label=f"slope {power:g}")
+    ax_feat.set(xlabel=r"curvature $H_{jj}$ at $w^\star$", ylabel=rf"$\sqrt{{v_T / T}}$ after $T = {MB_STEPS}$ steps")
+    ax_feat.legend()
+    return fig
+
+
 def decay_figure():
     """Left: AdaGrad's rate under gradients of constant scale against 1/sqrt(t). Right: AdaGrad stalling on Beale."""
     fig, (ax_rate, ax_loss) = plots.figure(ncols=2, width=4.8)
@@ -193,7 +307,9 @@ def decay_figure():
     ax_rate.loglog(t, rates[:, 1], color=plots.color_of("AdaGrad"), alpha=0.5, label="AdaGrad, $w_2$")
     reference = STREAM_LR / (STREAM_SIGMA * np.sqrt(t))
     ax_rate.loglog(t, reference, color="black", linestyle=":", label=r"$\alpha/(\sigma\sqrt{t})$")
-    ax_rate.set(xlabel="step $t$", ylabel=r"$\alpha/(\sqrt{v_t}+\varepsilon)$", title="gradients of constant scale")
+    ax_rate.set(
+        xlabel="step $t$", ylabel=r"$\eta_t = \alpha/(\sqrt{v_t}+\varepsilon)$", title="gradients of constant scale"
+    )
     ax_rate.legend()
     plots.losses({"AdaGrad": beale_adagrad()["gap"]}, 0.0, ax=ax_loss)
     ax_loss.set(title=f"Beale from ({BEALE.x0[0]:g}, {BEALE.x0[1]:g})")
@@ -201,6 +317,43 @@ def decay_figure():
 
 
 # ----- the numbers the prose quotes ----------------------------------------------------------------------
+def minibatch_numbers() -> dict:
+    """The numbers of the minibatch and preconditioning sections."""
+    mb = {name: minibatch_best(name) for name in MB_MAKERS}
+    gap = {name: float(np.mean(b["gap"][-1])) for name, b in mb.items()}
+    keys = {"gd": "GD", "sqrt": "GD, α/√t", "ada": "AdaGrad"}
+    ratios = {name: float(np.median(r[-1])) for name, r in rate_ratios().items()}
+    h, rms, common = np.diag(SPARSE.hessian(SPARSE.minimum)), sparse_rms(), slice(0, SPARSE.n_common)
+    rare = slice(SPARSE.n_common, None)
+    fisher = fisher_over_hessian()
+    return {
+        "mb_size": MB_SIZE,
+        "mb_steps": MB_STEPS,
+        "mb_epochs": MB_STEPS * MB_SIZE // SPARSE.n_samples,
+        "mb_n_seeds": len(MB_SEEDS),
+        "mb_n_grid": len(MB_GRID),
+        "mb_rare_present": rare_presence(),
+        **{f"mb_{key}_lr": mb[name]["lr"] for key, name in keys.items()},
+        **{f"mb_{key}_gap": gap[name] for key, name in keys.items()},
+        "mb_factor": gap["GD"] / gap["AdaGrad"],
+        "mb_factor_sqrt": gap["GD, α/√t"] / gap["AdaGrad"],
+        **{f"mb_{k}_{group}_err": mb[keys[k]][group] for k in ("gd", "ada") for group in ("common", "rare")},
+        "pre_lr": PRE_LR,
+        "pre_steps": PRE_STEPS,
+        "pre_n_seeds": len(PRE_SEEDS),
+        "pre_curv_ratio": RAVINE.L / RAVINE.mu,
+        "pre_curv_root": float(np.sqrt(RAVINE.L / RAVINE.mu)),
+        "pre_ratio_none": ratios["no noise"],
+        "pre_ratio_fisher": ratios["noise variance ∝ curvature"],
+        "pre_ratio_equal": ratios["equal noise"],
+        "pre_sparse_slope": float(np.polyfit(np.log(h), np.log(rms), 1)[0]),
+        "pre_sparse_ratio": float(np.median(rms[common]) / np.median(rms[rare])),
+        "pre_sparse_root": float(np.sqrt(np.median(h[common]) / np.median(h[rare]))),
+        "pre_fisher_lo": float(fisher.min()),
+        "pre_fisher_hi": float(fisher.max()),
+    }
+
+
 def numbers() -> dict:
     """Every value the chapter's prose quotes, under its glue name."""
     first = first_step(1.0)
@@ -219,15 +372,8 @@ def numbers() -> dict:
     return {
         "eps": float(AdaGrad.__dataclass_fields__["eps"].default),
         # the first step on the ravine, alpha = 1
-        "first_dw_1": float(first["dw"][0]),
-        "first_dw_2": float(first["dw"][1]),
-        "first_v_1": float(first["v"][0]),
-        "first_v_2": float(first["v"][1]),
-        "first_step_1": float(first["step"][0]),
-        "first_step_2": float(first["step"][1]),
-        "first_rate_1": float(first["rates"][0]),
-        "first_rate_2": float(first["rates"][1]),
-        "first_rate_ratio": float(first["rates"][0] / first["rates"][1]),
+        **{f"first_{key}_{i + 1}": float(first[key][i]) for key in ("dw", "v", "step", "rate") for i in range(2)},
+        "first_rate_ratio": float(first["rate"][0] / first["rate"][1]),
         # the ravine runs
         "ravine_steps": RAVINE_STEPS,
         "ravine_lr_gd": RAVINE_LR["GD"],
@@ -257,6 +403,8 @@ def numbers() -> dict:
         "sparse_gd_common_err": float(errors["GD"]["common"][t]),
         "sparse_gd_rare_err": float(errors["GD"]["rare"][t]),
         "sparse_rate_ratio": rare_common_rate_ratio(t),
+        # minibatches
+        **minibatch_numbers(),
         # the width of the good range of alpha
         "tune_steps": SPARSE_STEPS,
         "tune_tol": SPARSE_TOL,
@@ -269,10 +417,8 @@ def numbers() -> dict:
         "decay_sqrt_law": sqrt_law(stream, STREAM_LR, STREAM_SIGMA),
         "decay_drop": float(np.mean(stream[99]) / np.mean(stream[-1])),  # from step 100 to the last step
         "decay_beale_lr": beale["lr"],
-        "decay_beale_dw_1": float(dw_beale[0]),
-        "decay_beale_dw_2": float(dw_beale[1]),
-        "decay_beale_rate_1": float(beale_first[0]),
-        "decay_beale_rate_2": float(beale_first[1]),
+        **{f"decay_beale_dw_{i + 1}": float(dw_beale[i]) for i in range(2)},
+        **{f"decay_beale_rate_{i + 1}": float(beale_first[i]) for i in range(2)},
         "decay_beale_rate_change": float(np.max(np.abs(beale_last / beale_first - 1.0))),
         "decay_beale_steps": BEALE_STEPS,
         "decay_beale_gap_mid": float(beale["gap"][BEALE_STEPS // 2]),

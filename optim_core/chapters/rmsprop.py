@@ -3,9 +3,11 @@
 The chapter shows (1) RMSProp's first step, alpha / sqrt(1 - beta) per coordinate, and the doubling
 time of its effective rate once the gradients shrink; (2) a race from Beale's wall at (3, -3), each
 method at its best alpha from one sweep: RMSProp's rates climb back and it wins at the tuning step, then
-overshoots the minimum and ends in a two-step cycle; (3) a tie on the sparse logistic problem, which has
-nothing to forget; (4) on the ravine turned by 22.5 degrees, the best f - f* over alpha for seven betas,
-with beta = 0 the sign update.
+overshoots the minimum and ends in a two-step cycle; (3) with gradient noise (the turned ravine as a
+NoisyQuadratic, 8 seeds), the rise stops below the stability limit once the noise is large enough, and the
+loss sits on a noise floor instead; (4) a tie on the full-batch sparse logistic problem, which has nothing
+to forget, and AdaGrad ahead on its minibatch version (8 seeds); (5) on the ravine turned by 22.5 degrees,
+the best f - f* over alpha for seven betas, with beta = 0 the sign update, without and with noise.
 
 Every number the prose quotes is in `numbers()` and pinned by tests/test_chapter_rmsprop.py.
 """
@@ -17,11 +19,11 @@ import functools
 import numpy as np
 from matplotlib.colors import to_rgb
 
-from optim_core import AdaGrad, RMSProp, plots
+from optim_core import AdaGrad, RMSProp, plots, run
 from optim_core.chapters import register
-from optim_core.measure import effective_lr, steps_to_tolerance
+from optim_core.measure import effective_lr, scaled_sharpness, steps_to_tolerance
 from optim_core.playground import Playground, Slider
-from optim_core.problems import BEALE_FROM_WALL, RAVINE, SparseLogistic
+from optim_core.problems import BEALE_FROM_WALL, RAVINE, NoisyQuadratic, SparseLogistic
 from optim_core.tuning import gap_at, sweep
 
 BETA = float(RMSProp.__dataclass_fields__["beta"].default)  # 0.99, torch.optim.RMSprop's default
@@ -37,6 +39,11 @@ SHOWN_BETAS = (0.0, 0.9, 0.99)  # whose paths the beta figure draws
 BETA_STEPS = 100
 BETA_PROBLEM = RAVINE.turned(22.5)  # both coordinates see both curvatures
 MAKERS = {"AdaGrad": AdaGrad, "RMSProp": lambda lr: RMSProp(lr, beta=BETA)}
+NOISE_LR, NOISE_STEPS = 0.1, 2000  # RMSProp with a constant alpha on the noisy turned ravine
+NOISE_SIGMAS = (0.0, 0.01, 0.1, 1.0)  # per-sample noise along both eigen-directions
+SEEDS = np.arange(8)  # noise seeds and minibatch orders
+BETA_NOISE = 1.0  # the noise of the beta sweep's noisy version
+MB_SIZE, MB_STEPS, MB_GRID = 10, 1000, LR_GRID[::2]  # the sparse problem with minibatches, as in the AdaGrad chapter
 
 
 # ----- 1. the first steps ------------------------------------------------------------------------------
@@ -86,8 +93,7 @@ def scaled_curvature(rates: np.ndarray) -> np.ndarray:
     """Per step, the largest eigenvalue of D^1/2 H D^1/2 at Beale's minimum, D = diag(effective rates).
 
     Gradient descent's condition alpha L < 2, with one rate per coordinate."""
-    h = hessian(BEALE, BEALE.minimum)
-    return np.array([np.linalg.eigvalsh(np.sqrt(np.outer(d, d)) * h).max() for d in rates])
+    return scaled_sharpness(rates, hessian(BEALE, BEALE.minimum))
 
 
 def path_distance(path: np.ndarray, other: np.ndarray) -> float:
@@ -95,7 +101,32 @@ def path_distance(path: np.ndarray, other: np.ndarray) -> float:
     return float(np.max(np.min(np.linalg.norm(path[:, None] - other[None], axis=-1), axis=1)))
 
 
-# ----- 3. where forgetting does not matter: the sparse problem -----------------------------------------
+# ----- 3. with gradient noise ----------------------------------------------------------------------------
+def noisy_ravine(sigma: float, seed=SEEDS[:, None]) -> NoisyQuadratic:
+    """BETA_PROBLEM with gradient noise of standard deviation sigma along both eigen-directions."""
+    curvatures, sigmas = (RAVINE.mu, RAVINE.L), (sigma, sigma)
+    return NoisyQuadratic(curvatures, sigmas, seed=np.asarray(seed).astype(int), angle=BETA_PROBLEM.angle)
+
+
+@functools.cache
+def noise_runs() -> dict:
+    """sigma -> RMSProp at NOISE_LR on noisy_ravine(sigma): f - f* (steps + 1, seeds) and the scaled sharpness
+    of its effective rates, D^1/2 H D^1/2's largest eigenvalue (steps, seeds)."""
+    out = {}
+    for sigma in NOISE_SIGMAS:
+        problem, opt = noisy_ravine(sigma), RMSProp(NOISE_LR)
+        traj = run(opt, problem, None, NOISE_STEPS)
+        sharpness = scaled_sharpness(effective_lr(opt, problem, traj), problem.hessian)
+        out[sigma] = {"gap": traj.loss - problem.f_min, "sharpness": sharpness}
+    return out
+
+
+def late_share_unstable(sigma: float) -> float:
+    """The share of the steps of the second half, over all seeds, at which the scaled sharpness exceeds 2."""
+    return float(np.mean(noise_runs()[sigma]["sharpness"][NOISE_STEPS // 2 :] > 2))
+
+
+# ----- 4. where forgetting does not matter: the sparse problem -----------------------------------------
 @functools.cache
 def sparse_sweeps() -> dict:
     """AdaGrad and RMSProp (default beta) on the sparse problem over LR_GRID, scored at SPARSE_BUDGET."""
@@ -105,16 +136,42 @@ def sparse_sweeps() -> dict:
     }
 
 
-# ----- 4. the choice of beta ---------------------------------------------------------------------------
+@functools.cache
+def minibatch_sweeps() -> dict:
+    """AdaGrad and RMSProp on the sparse problem with minibatches, over SEEDS x MB_GRID, scored at MB_STEPS."""
+    problem = lambda seed: SparseLogistic(batch_size=MB_SIZE, batch_seed=seed.astype(int))  # noqa: E731
+    makers = {"AdaGrad": AdaGrad, "RMSProp": RMSProp}
+    return {
+        name: sweep(make, problem, MB_STEPS, gap_at(MB_STEPS), record_every=MB_STEPS, seed=SEEDS, lr=MB_GRID)
+        for name, make in makers.items()
+    }
+
+
+def minibatch_best(name: str) -> tuple:
+    """(alpha of MB_GRID with the lowest mean f - f* over the seeds, f - f* per seed at that alpha)."""
+    scores = minibatch_sweeps()[name].scores
+    k = int(np.argmin(scores.mean(axis=0)))
+    return float(MB_GRID[k]), scores[:, k]
+
+
+# ----- 5. the choice of beta ---------------------------------------------------------------------------
 @functools.cache
 def beta_sweep():
     """One batched run over (beta, alpha) on the turned ravine, scored by f - f* after BETA_STEPS steps."""
     return sweep(lambda lr, beta: RMSProp(lr, beta=beta), BETA_PROBLEM, BETA_STEPS, gap_at(), beta=BETAS, lr=LR_GRID)
 
 
-def beta_best() -> dict:
-    """beta -> (best alpha, f - f* after BETA_STEPS steps at that alpha, its index in LR_GRID)."""
-    scores = beta_sweep().scores
+@functools.cache
+def noisy_beta_sweep():
+    """The beta sweep on noisy_ravine(BETA_NOISE), over SEEDS x BETAS x LR_GRID in one batched run."""
+    problem = lambda seed: noisy_ravine(BETA_NOISE, seed)  # noqa: E731
+    make = lambda lr, beta: RMSProp(lr, beta=beta)  # noqa: E731
+    return sweep(make, problem, BETA_STEPS, gap_at(), seed=SEEDS, beta=BETAS, lr=LR_GRID)
+
+
+def beta_best(noisy: bool = False) -> dict:
+    """beta -> (best alpha, f - f* after BETA_STEPS steps at that alpha (mean over the seeds if noisy), its index)."""
+    scores = noisy_beta_sweep().scores.mean(axis=0) if noisy else beta_sweep().scores
     out = {}
     for i, beta in enumerate(BETAS):
         k = int(np.argmin(scores[i]))
@@ -164,10 +221,29 @@ def rates_figure():
         color = plots.color_of(name)
         ax_rate.semilogy(t, r["rates"][:, 0], color=color, label=f"{name}, $w_1$")
         ax_rate.semilogy(t, r["rates"][:, 1], color=color, linestyle="--", label=f"{name}, $w_2$")
-    ax_rate.set(xlabel="step $t$", ylabel=r"effective learning rate $\alpha/(\sqrt{v_t}+\varepsilon)$")
+    ax_rate.set(xlabel="step $t$", ylabel=r"effective rate $\eta_t = \alpha/(\sqrt{v_t}+\varepsilon)$")
     ax_rate.legend(loc="center right")
     plots.losses({name: r["gap"] for name, r in runs.items()}, 0.0, ax=ax_loss)
     ax_loss.axvline(RACE_STEPS, color="#999999", linewidth=0.8, linestyle=":")
+    return fig
+
+
+def noise_figure(seed: int = 0):
+    """Left: f - f* of RMSProp at NOISE_LR on the noisy turned ravine for each noise level (one seed). Right: the
+    scaled sharpness of its effective rates, with the stability limit 2."""
+    fig, (ax_loss, ax_sharp) = plots.figure(ncols=2, width=4.8)
+    t = np.arange(NOISE_STEPS + 1)
+    for color, sigma in zip(_shades("RMSProp", len(NOISE_SIGMAS)), NOISE_SIGMAS, strict=True):
+        runs = noise_runs()[sigma]
+        ax_loss.loglog(
+            t[1:], plots.loss_gap(runs["gap"][1:, seed], 0.0), color=color, linewidth=1, label=f"σ = {sigma:g}"
+        )
+        ax_sharp.loglog(t[1:], runs["sharpness"][:, seed], color=color, linewidth=1, label=f"σ = {sigma:g}")
+    ax_sharp.axhline(2.0, color="black", linestyle=":", linewidth=1, label="stability limit 2")
+    ax_loss.set(xlabel="step $t$", ylabel=r"$f(w_t) - f^\star$")
+    ax_sharp.set(xlabel="step $t$", ylabel=r"largest eigenvalue of $D_t^{1/2} H D_t^{1/2}$")
+    ax_loss.legend(loc="lower left")
+    ax_sharp.legend(loc="upper left")
     return fig
 
 
@@ -210,7 +286,8 @@ def numbers() -> dict:
     ada, rms = r["AdaGrad"], r["RMSProp"]
     growth = rms["rates"][RACE_STEPS - 1] / rms["rates"][0]
     pair = {name: (s.best["lr"], s.best_score) for name, s in sparse_sweeps().items()}
-    chosen = beta_best()
+    chosen, noisy = beta_best(), beta_best(noisy=True)
+    mb = {name: minibatch_best(name) for name in ("AdaGrad", "RMSProp")}
     middle = step_lengths(0.9)[:, 0]
     flare = 10 + int(np.argmax(middle[10:]))  # the largest step of the beta = 0.9 run after its start
     return {
@@ -251,6 +328,16 @@ def numbers() -> dict:
         "race_cycle_hi": float(np.max(rms["gap"][-10:])),
         "race_cycle_jump": float(np.linalg.norm(rms["params"][-1] - rms["params"][-2])),
         "race_ada_gap_long": float(ada["gap"][-1]),
+        # with gradient noise
+        "noise_lr": NOISE_LR,
+        "noise_steps": NOISE_STEPS,
+        "n_seeds": len(SEEDS),
+        **{f"noise_unstable_{_key(s)}": late_share_unstable(s) for s in NOISE_SIGMAS},
+        **{
+            f"noise_late_{_key(s)}": float(np.mean(noise_runs()[s]["gap"][NOISE_STEPS // 2 + 1 :]))
+            for s in NOISE_SIGMAS
+        },
+        "noise_low_0": float(np.min(noise_runs()[0.0]["gap"])),
         # the sparse problem
         "sparse_budget": SPARSE_BUDGET,
         "sparse_lr_ratio": pair["AdaGrad"][0] / pair["RMSProp"][0],
@@ -259,6 +346,13 @@ def numbers() -> dict:
         "sparse_rms_lr": pair["RMSProp"][0],
         "sparse_rms_gap": pair["RMSProp"][1],
         "sparse_ratio": pair["AdaGrad"][1] / pair["RMSProp"][1],
+        "mb_size": MB_SIZE,
+        "mb_steps": MB_STEPS,
+        "mb_ada_lr": mb["AdaGrad"][0],
+        "mb_rms_lr": mb["RMSProp"][0],
+        "mb_ada_gap": float(np.mean(mb["AdaGrad"][1])),
+        "mb_rms_gap": float(np.mean(mb["RMSProp"][1])),
+        "mb_ratio": float(np.mean(mb["RMSProp"][1]) / np.mean(mb["AdaGrad"][1])),
         # the choice of beta
         "beta_steps": BETA_STEPS,
         "beta_n_betas": len(BETAS),
@@ -268,6 +362,10 @@ def numbers() -> dict:
         "beta_flare_09_step": flare + 1,
         **{f"beta_gap_{_key(b)}": chosen[b][1] for b in (0.0, 0.9, 0.99, 0.999)},
         **{f"beta_first_{_key(b)}": float(1 / np.sqrt(1 - b)) for b in (0.99, 0.999)},
+        "nbeta_sigma": BETA_NOISE,
+        "nbeta_best_beta": min(BETAS, key=lambda b: noisy[b][1]),
+        **{f"nbeta_gap_{_key(b)}": noisy[b][1] for b in (0.0, 0.9, 0.99, 0.999)},
+        "nbeta_spread": max(g for _, g, _ in noisy.values()) / min(g for _, g, _ in noisy.values()),
     }
 
 
@@ -282,17 +380,20 @@ def _problem(which):
 
 @register("rmsprop")
 def playground() -> Playground:
+    # lr_ada is the last axis of the grid: RMSProp's runs, which do not depend on it, then repeat side by side
+    # in the page's data and compress away.
     return Playground(
         "rmsprop",
         _problem,
-        {"AdaGrad": lambda lr: AdaGrad(lr), "RMSProp": lambda lr, beta: RMSProp(lr, beta=beta)},
+        {"AdaGrad": lambda lr_ada: AdaGrad(lr_ada), "RMSProp": lambda lr_rms, beta: RMSProp(lr_rms, beta=beta)},
         [
-            Slider("lr", tuple(10.0 ** np.arange(-2.0, 1.01, 0.5)), 0.316, label="α (both)"),
-            Slider("beta", (0.0, 0.5, 0.9, 0.99, 0.999), 0.99, label="β (RMSProp)"),
             Slider("which", (0.0, 1.0), 0.0, label="problem", names=("ravine turned 22.5°", "Beale from (3, −3)")),
+            Slider("lr_rms", tuple(10.0 ** np.arange(-2.0, 0.01, 0.5)), 0.316, label="α for RMSProp"),
+            Slider("beta", (0.0, 0.9, 0.99, 0.999), 0.99, label="β (RMSProp)"),
+            Slider("lr_ada", tuple(10.0 ** np.arange(-1.0, 1.01, 0.5)), 3.16, label="α for AdaGrad"),
             Slider("steps", (25, 50, 100, 200, 300), 300, label="steps", fmt=".0f"),
         ],
         steps=300,
         readout=lambda beta: f"RMSProp's first step is {1 / np.sqrt(1 - beta):.3g}·α per coordinate; AdaGrad's is α",
-        caption="AdaGrad and RMSProp with the same learning rate α.",
+        caption="AdaGrad and RMSProp, each with its own learning rate α.",
     )
