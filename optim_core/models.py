@@ -385,6 +385,22 @@ def minibatch_variance(grads, batch_size) -> np.ndarray:
     return (n - b[..., None]) / (b[..., None] * (n - 1)) * spread
 
 
+def simple_noise_scale(grads) -> float:
+    """B_simple = tr(Sigma) / ||g||^2 (McCandlish et al., 2018): the spread of the per-sample gradients (rows of
+    `grads`, Sigma their covariance divided by N) over the squared full gradient g, their mean. A batch of B
+    samples drawn with replacement has E ||g_B - g||^2 / ||g||^2 = B_simple / B."""
+    g = np.asarray(grads, dtype=np.float64)
+    return float(minibatch_variance(g, 1).sum() / np.sum(g.mean(axis=0) ** 2))
+
+
+def break_even_batch(grads) -> float:
+    """The batch size B at which minibatch noise equals the signal, E ||g_B - g||^2 = ||g||^2, for B distinct
+    rows of the N in `grads`: the solution of (N - B) B_simple = B (N - 1), below B_simple by the factor of
+    drawing without replacement."""
+    n, r = len(grads), simple_noise_scale(grads)
+    return float(n * r / (n - 1 + r))
+
+
 def sampled_minibatch_variance(grads, batch_size: int, draws: int, rng) -> np.ndarray:
     """Per coordinate, the mean of (g_B - g)_i^2 over `draws` random batches of `batch_size` distinct rows
     of `grads` (drawn with the numpy Generator `rng`): the measurement that `minibatch_variance` predicts."""

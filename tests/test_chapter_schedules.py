@@ -13,7 +13,7 @@ from optim_core import Adam, run
 from optim_core.chapters import get
 from optim_core.chapters import schedules as ch
 from optim_core.models import digits_mlp
-from optim_core.schedules import cosine, warmup_cosine
+from optim_core.schedules import constant, cosine, warmup_cosine
 
 
 def test_quoted_values(numbers):
@@ -25,6 +25,10 @@ def test_setup_stated_in_the_text():
     assert len(ch.BASE_LRS) == 13
     np.testing.assert_allclose(ch.BASE_LRS[[0, -1]], [1e-3, 1.0])
     np.testing.assert_allclose(np.diff(np.log10(ch.BASE_LRS)), 0.25)  # a quarter decade apart
+    # the decay comparison: "7 base rates from 0.01 to 0.316", its last 20 steps; SGD at 1.78
+    assert len(ch.DECAY_LRS) == 7 and set(ch.DECAY_LRS) <= set(ch.BASE_LRS)
+    np.testing.assert_allclose(ch.DECAY_LRS[[0, -1]], [1e-2, 10**-0.5])
+    assert ch.JITTER == 20 and ch.SGD_LR == pytest.approx(1.78, abs=0.005)
 
 
 def test_example_schedules():
@@ -103,6 +107,53 @@ def test_saturation(numbers):
 def test_even_the_best_run_improves(numbers):
     assert numbers["sc_cosine_best_lr"] == ch.best("warmup")["lr"]  # "both schedules do best at"
     assert numbers["sc_warmup_best_final"] < numbers["sc_cosine_best_final"]
+    k = list(ch.BASE_LRS).index(numbers["sc_cosine_best_lr"])  # "lower with warmup on each of the three seeds"
+    assert np.all(ch.warmup_sweep("warmup")["final"][:, k] < ch.warmup_sweep("cosine")["final"][:, k])
+
+
+def test_a_constant_rate_jitters_and_the_decay_removes_it(numbers):
+    # compared at the cosine's best rate
+    assert ch.decay_comparison()["lr"] == numbers["sc_cosine_best_lr"]
+    # "went up on about half of its last 20 steps": at every rate of the grid, not only the one quoted
+    const = ch.schedule_sweep("constant", tuple(ch.DECAY_LRS))
+    assert 0.3 < numbers["sc_rising_const"] / 100 < 0.7 and np.all(const["rising"].mean(axis=0) > 0.3)
+    # the cosine and the full-batch constant rate never went up over those steps
+    assert numbers["sc_rising_cos"] == 0 and numbers["sc_rising_full"] == 0
+    assert numbers["sc_decay_const_settle"] > 2  # "ended ... times above the lowest loss of the second half"
+    full = ch.schedule_sweep("constant", (numbers["sc_cosine_best_lr"],), batch_size=None)
+    np.testing.assert_array_equal(full["settle"], 1.0)  # without noise the run ends at its lowest loss
+
+
+def test_at_the_cosines_best_rate_the_decay_ends_lower(numbers):
+    assert numbers["sc_decay_cos_mean"] == pytest.approx(numbers["sc_cosine_best_final"], rel=1e-12)
+    assert numbers["sc_decay_const_mean"] > 3 * numbers["sc_decay_cos_mean"]
+    assert numbers["sc_decay_cos_hi"] < numbers["sc_decay_const_lo"]  # on every seed
+    for kind in ("const", "cos", "best"):
+        assert numbers[f"sc_decay_{kind}_lo"] <= numbers[f"sc_decay_{kind}_mean"] <= numbers[f"sc_decay_{kind}_hi"]
+
+
+def test_the_decay_does_not_give_a_lower_loss_at_every_rate(numbers):
+    const = ch.schedule_sweep("constant", tuple(ch.DECAY_LRS))["final"].mean(axis=0)
+    cos = np.array([ch.at_lr("cosine", lr)["final"] for lr in ch.DECAY_LRS])
+    # "at every base rate up to 0.0562 the constant rate ends lower"; above it the cosine does
+    below = ch.DECAY_LRS <= numbers["sc_decay_cross"]
+    assert below.sum() >= 3 and np.all(const[below] < cos[below]) and np.all(const[~below] > cos[~below])
+    # each at its best rate of the grid: the cosine does not end lower, and three seeds do not separate them
+    assert numbers["sc_decay_cos_mean"] > numbers["sc_decay_best_mean"]
+    assert numbers["sc_decay_best_lr"] == ch.DECAY_LRS[np.argmin(const)]
+    assert numbers["sc_decay_best_lr"] != numbers["sc_cosine_best_lr"]
+    assert numbers["sc_decay_best_lo"] < numbers["sc_decay_cos_hi"]
+    assert numbers["sc_decay_cos_lo"] < numbers["sc_decay_best_hi"]
+    # the cosine's best over the whole grid is the one quoted
+    assert numbers["sc_decay_cos_mean"] == pytest.approx(ch.best("cosine")["final"], rel=1e-12)
+
+
+def test_warmup_also_helps_plain_sgd(numbers):
+    assert numbers["sc_sgd_lr"] == ch.SGD_LR
+    assert numbers["sc_sgd_warmup_final"] < numbers["sc_sgd_cosine_final"] / 2
+    assert numbers["sc_sgd_warmup_early_max"] < numbers["sc_sgd_cosine_early_max"] / 2
+    start = np.mean([digits_mlp(seed=seed).f(digits_mlp(seed=seed).x0) for seed in ch.SEEDS])
+    assert numbers["sc_sgd_cosine_early_max"] > 3 * start  # "climbs to 12.6 within 30 steps"
 
 
 def test_sweep_is_one_batched_run_per_seed():
@@ -134,8 +185,16 @@ def test_running_past_the_plan_exercise(numbers):
     assert torch_like == pytest.approx(0.1)
 
 
+def test_decay_sweep_is_one_batched_run_per_seed():
+    """The constant-rate runs of the comparison are batched runs: one of them equals a single run."""
+    k = 3
+    single = run(Adam(lr=constant(float(ch.DECAY_LRS[k]))), digits_mlp(seed=2), steps=ch.STEPS)
+    batched = ch.schedule_sweep("constant", tuple(ch.DECAY_LRS))["final"][2, k]
+    assert single.loss[-1] == pytest.approx(batched, rel=1e-10)
+
+
 def test_figures_build():
-    for make in (ch.schedules_figure, ch.sample_figure, ch.warmup_figure):
+    for make in (ch.schedules_figure, ch.decay_figure, ch.sample_figure, ch.warmup_figure):
         assert make().axes
 
 

@@ -6,10 +6,12 @@ Tuning is one batched `tuning.sweep` per optimizer and problem over a log grid o
 `tuning.mean_log_gap`: the mean of log10(f - f*) over the run, with runs that diverge or blow up (f - f*
 above BLOWUP times its start) excluded. Every other hyperparameter stays at its library default.
 
-Claims: no method wins everywhere (AdaGrad is fastest on three problems, only Momentum and Adam finish
-Rosenbrock, SignGD reaches the tolerance nowhere); default Momentum is slower than GD on the ravine, and a tuned
-beta reverses that; turning the ravine by 45 degrees slows AdaGrad and Adam but not GD and Momentum; RMSProp
-rebounds after reaching the floor; Adam has the widest window of working learning rates on every problem.
+Claims: no method wins everywhere (AdaGrad is fastest on three problems, only Momentum and Adam finish Rosenbrock,
+SignGD reaches the tolerance nowhere); default Momentum is slower than GD on the ravine, a tuned beta reverses that;
+RMSProp rebounds after reaching the floor; Adam has the widest window of working rates on every problem as posed.
+The rotation study reruns it all on turned copies of each problem: GD and Momentum do not change; AdaGrad's wins on the
+ravine and the sparse problem, the one-step escapes from the saddle and Adam's window on Rosenbrock need the axes.
+Momentum is the article's EMA form (Momentum(ema=True)): every Momentum rate quoted is an EMA-form rate.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import functools
 import matplotlib as mpl
 import numpy as np
 
-from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, SignGD, measure, plots, run, theory
+from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, SignGD, measure, plots, run, tables, theory
+from optim_core import problems as pb
 from optim_core.chapters import register
-from optim_core.playground import Playground, Slider
-from optim_core.problems import RAVINE, SADDLE, Rosenbrock, SparseLogistic, rotation
-from optim_core.tables import markdown_table, pretty
-from optim_core.tuning import Sweep, mean_log_gap, steps_to, sweep
+from optim_core.playground import Playground, tuned_race
+from optim_core.problems import RAVINE, SADDLE, Rosenbrock, SparseLogistic
+from optim_core.tables import grouped_html, median_and_range, pretty
+from optim_core.tuning import Sweep, mean_log_gap, sweep
 
 LR_GRID = np.geomspace(1e-4, 1e2, 37)  # six values per decade over six decades
 WIDE_EXTRA = LR_GRID[-1] * (LR_GRID[1] / LR_GRID[0]) ** np.arange(1, 13)  # two more decades, same spacing
@@ -41,18 +44,21 @@ STEPS = {"ravine": 300, "Rosenbrock": 1000, "saddle": 300, "sparse logistic": 30
 PLANAR = ("ravine", "Rosenbrock", "saddle")  # the 2-D problems, in the playground's order
 SHORT = {"ravine": "ravine", "Rosenbrock": "rosen", "saddle": "saddle", "sparse logistic": "sparse"}  # in glue names
 
+# The rotation study: each 2-D problem turned (start and minimum with it) by 45 degrees, the worst case for a
+# per-coordinate method on a quadratic, and by TURNS; the sparse one by random rotations of all its coordinates.
 ROTATION_DEG = 45
-# (problem, start, budget) of every run; "rotated ravine" is the ravine in coordinates turned by 45 degrees, its
-# axes and its start point turned together.
-SETUPS = {key: (p, p.x0, STEPS[key]) for key, p in PROBLEMS.items()}
-SETUPS["rotated ravine"] = (
-    RAVINE.turned(ROTATION_DEG),
-    rotation(np.deg2rad(ROTATION_DEG)) @ RAVINE.x0,
-    STEPS["ravine"],
-)
+TURN_SEED = 0
+TURNS = np.random.default_rng(TURN_SEED).uniform(0.0, 360.0, 5)  # five seeded random angles, in degrees
+ANGLES = np.array([ROTATION_DEG, *TURNS])
+SPARSE_SEEDS = (0, 1)  # random_rotation(25, seed): two turns of the sparse problem (each sweep costs ~1 s)
+SPARSE_HALF = 6  # its alpha is retuned over the grid values within a decade (6 points) of the aligned one
+INVARIANT = ("GD", "Momentum")  # linear in the gradient: rerun on the turned sparse problem at the aligned rate only
+SHARES = (("ravine", "AdaGrad"), ("Rosenbrock", "Adam"), ("saddle", "AdaGrad"))  # aligned winners, counted turned
+RERUN_SPARSE = (*INVARIANT, "AdaGrad", "Adam")  # RMSProp and SignGD, which miss TOL on it aligned, are not rerun
 
 BETAS = np.round(np.linspace(0.0, 0.9, 10), 2)  # the momentum grid of the joint (beta, alpha) sweep
 ESCAPE_HEIGHT = 0.5  # |w2| at which a run has left the saddle's ridge
+ESCAPE_STEPS = 40  # the steps the escape panel of turned_figure shows
 LATE = 50  # the last steps over which SignGD's floor is measured
 RARE_LAG_STEP = 100  # when the rare weights' lag is measured on the sparse problem
 SCALES = tuple(2.0**k for k in range(-3, 4))  # the playground's multipliers of each tuned rate
@@ -64,11 +70,11 @@ PLAYGROUND_STEPS = 300
 
 @functools.cache
 def tuned(problem: str, name: str, blowup_rule: bool = True, wide: bool = False) -> Sweep:
-    """ONE batched run of optimizer `name` over LR_GRID (or, wide=True, over WIDE_EXTRA) on a key of SETUPS,
-    scored by the chapter's rule; blowup_rule=False keeps only the exclusion of diverged runs."""
-    p, x0, steps = SETUPS[problem]
+    """ONE batched run of optimizer `name` over LR_GRID (or, wide=True, over WIDE_EXTRA) on a key of PROBLEMS from
+    its start, scored by the chapter's rule; blowup_rule=False keeps only the exclusion of diverged runs."""
     score = RULE if blowup_rule else mean_log_gap(None, plots.LOSS_FLOOR)
-    return sweep(lambda lr: ALL[name](lr=lr), p, steps, score, x0=x0, lr=WIDE_EXTRA if wide else LR_GRID)
+    make = lambda lr: ALL[name](lr=lr)  # noqa: E731
+    return sweep(make, PROBLEMS[problem], STEPS[problem], score, lr=WIDE_EXTRA if wide else LR_GRID)
 
 
 def tuned_lr(problem: str, name: str) -> float:
@@ -83,83 +89,90 @@ def best_path(problem: str, name: str) -> np.ndarray:
 
 def best_gap(problem: str, name: str) -> np.ndarray:
     """f - f* along the tuned run, floored at plots.LOSS_FLOOR like the figures."""
-    return plots.loss_gap(tuned(problem, name).run_at().loss, SETUPS[problem][0].f_min)
+    return plots.loss_gap(tuned(problem, name).run_at().loss, PROBLEMS[problem].f_min)
 
 
 def steps_to_tol(problem: str, name: str) -> int | None:
     """Steps the tuned run needs to get f - f* <= TOL for good, or None."""
-    return measure.steps_to_tolerance(best_gap(problem, name), TOL)
-
-
-def eligible_final_gaps(s: Sweep, f_min: float) -> np.ndarray:
-    """Final f - f* of every run of a sweep (floored), NaN where the rules excluded the run."""
-    return np.where(np.isfinite(s.scores), plots.loss_gap(s.trajectory.final_loss, f_min), np.nan)
+    return tuned(problem, name).steps_at_best(PROBLEMS[problem], TOL)
 
 
 def reaching(problem: str, name: str, wide: bool = False) -> np.ndarray:
     """For each learning rate of a sweep: did its run pass the rules and reach TOL for good within the budget?"""
-    s = tuned(problem, name, wide=wide)
-    return np.isfinite(s.scores) & np.isfinite(steps_to(TOL)(s.trajectory, SETUPS[problem][0]))
+    return tuned(problem, name, wide=wide).reached(PROBLEMS[problem], TOL)
 
 
-def decades(count: int, lrs: np.ndarray) -> float:
-    """How many decades `count` neighbouring points of the log grid `lrs` span, counting each point's share."""
-    return count * np.log10(lrs[-1] / lrs[0]) / (len(lrs) - 1)
+def window(problem: str, name: str, wide: bool = False) -> float:
+    """The width, in decades of alpha, of the grid values whose runs reach TOL within the budget; wide=True adds
+    those of WIDE_EXTRA, for a window that runs into the top of LR_GRID."""
+    extra = tuned(problem, name, wide=True).decades_of(reaching(problem, name, wide=True)) if wide else 0.0
+    return tuned(problem, name).decades_of(reaching(problem, name)) + extra
 
 
-def window(problem: str, name: str) -> float:
-    """The width, in decades of alpha, of the grid values whose runs reach TOL within the budget."""
-    return decades(int(reaching(problem, name).sum()), LR_GRID)
+# ----- the rotation study: the same protocol on turned copies of each problem -------------------------------------
 
 
-def wide_window(problem: str, name: str) -> float:
-    """The window on LR_GRID extended by WIDE_EXTRA, for a window that runs into the top of LR_GRID."""
-    return decades(int(reaching(problem, name).sum() + reaching(problem, name, wide=True).sum()), LR_GRID)
+@functools.cache
+def turned_sweeps(problem: str, name: str) -> tuple[Sweep, ...]:
+    """The learning-rate sweep of `name` on each turned copy of `problem`, each tuned by the rule: on a surface, ONE
+    batched run over (angle, alpha) for ANGLES; on the sparse problem, one run per rotation random_rotation(25, seed)
+    over the grid values within SPARSE_HALF of its aligned rate (the INVARIANT methods: at that rate alone)."""
+    p, make = PROBLEMS[problem], lambda lr: ALL[name](lr=lr)
+    if problem in PLANAR:
+        s = sweep(make, lambda degrees: pb.TurnedMany(p, degrees), STEPS[problem], RULE, degrees=ANGLES, lr=LR_GRID)
+        return tuple(s.sub("degrees", k) for k in range(len(ANGLES)))
+    k, half = tuned(problem, name).best_index[0], 0 if name in INVARIANT else SPARSE_HALF
+    rotated = [pb.Transformed(p, pb.random_rotation(p.dim, seed)) for seed in SPARSE_SEEDS]
+    return tuple(sweep(make, r, STEPS[problem], RULE, lr=LR_GRID[k - half : k + half + 1]) for r in rotated)
 
 
-def widest_window(problem: str) -> str:
-    """The optimizer of the six with the widest window on `problem`."""
-    return max(OPTIMIZERS, key=lambda n: window(problem, n))
+def escape(path: np.ndarray) -> int | None:
+    """The first step of a saddle run, in the saddle's own coordinates, with |w2| >= ESCAPE_HEIGHT."""
+    return measure.first_true(np.abs(path[:, 1]) >= ESCAPE_HEIGHT)
 
 
-# ----- what the text measures on the tuned runs ----------------------------------------------------------------
+@functools.cache
+def outcome(group: str, name: str) -> np.ndarray:
+    """[aligned, then one per turn] for a row of the rotation table, at the rate tuned for each copy, inf for never:
+    steps to TOL, or on "saddle escape" the escape step, read in the saddle's own coordinates."""
+    if group != "saddle escape":
+        out = [steps_to_tol(group, name), *(s.steps_at_best(PROBLEMS[group], TOL) for s in turned_sweeps(group, name))]
+    else:
+        turned_ = turned_sweeps("saddle", name)
+        paths = [pb.Turned(SADDLE, a).own(s.run_at().params) for a, s in zip(ANGLES, turned_, strict=True)]
+        out = [escape(best_path("saddle", name)), *map(escape, paths)]
+    return np.array([np.inf if v is None else v for v in out])
 
 
-def first_hit(values, where) -> int | None:
-    """The first index at which `where(values)` holds, or None."""
-    hits = np.flatnonzero(where(values))
-    return int(hits[0]) if hits.size else None
+def at_random(group: str, name: str) -> np.ndarray:
+    """outcome() at the random turns only (without the aligned and the 45-degree values)."""
+    return outcome(group, name)[1 if group == "sparse logistic" else 2 :]
 
 
-def late_spike(problem: str, name: str) -> tuple:
-    """(first step with f - f* <= TOL, the step of the largest f - f* after it, that largest f - f*)."""
-    gap = best_gap(problem, name)
-    arrived = first_hit(gap, lambda g: g <= TOL)
-    peak = arrived + int(np.argmax(gap[arrived:]))
-    return arrived, peak, float(gap[peak])
+def fastest_share(group: str, name: str) -> int:
+    """At how many of the random turns `name` needs the fewest steps of the optimizers run (ties count for each)."""
+    names = RERUN_SPARSE if group == "sparse logistic" else OPTIMIZERS
+    return measure.fastest_counts({n: at_random(group, n) for n in names})[name]
 
 
 def scaled_outcome(problem: str, name: str, scale: float) -> int | None:
     """Steps to TOL at `scale` times the tuned rate (None: not reached, diverged or blew up)."""
-    p, x0, steps = SETUPS[problem]
-    traj = run(ALL[name](lr=scale * tuned_lr(problem, name)), p, x0, steps)
-    if np.isinf(RULE(traj, p)):
-        return None
-    return measure.steps_to_tolerance(traj.loss - p.f_min, TOL)
+    p = PROBLEMS[problem]
+    s = sweep(lambda lr: ALL[name](lr=lr), p, STEPS[problem], RULE, lr=[scale * tuned_lr(problem, name)])
+    return s.steps_at_best(p, TOL)
 
 
 def without_decay(problem: str) -> float:
     """Final f - f* of plain Adam (AdamW without its decay) at AdamW's tuned learning rate."""
-    p, x0, steps = SETUPS[problem]
-    return float(plots.loss_gap(run(Adam(lr=tuned_lr(problem, "AdamW")), p, x0, steps).final_loss, p.f_min))
+    p, opt = PROBLEMS[problem], Adam(lr=tuned_lr(problem, "AdamW"))
+    return float(plots.loss_gap(run(opt, p, steps=STEPS[problem]).final_loss, p.f_min))
 
 
 @functools.cache
 def momentum_beta_sweep() -> tuple:
     """One batched Momentum run over (beta, alpha) on the ravine: (beta, alpha, steps to TOL, grid index)."""
     s = sweep(lambda beta, lr: Momentum(lr=lr, beta=beta), RAVINE, STEPS["ravine"], RULE, beta=BETAS, lr=LR_GRID)
-    gap = s.run_at().loss - RAVINE.f_min
-    return s.best["beta"], s.best["lr"], measure.steps_to_tolerance(gap, TOL), s.best_index
+    return s.best["beta"], s.best["lr"], s.steps_at_best(RAVINE, TOL), s.best_index
 
 
 def adagrad_without_rule() -> dict:
@@ -168,12 +181,11 @@ def adagrad_without_rule() -> dict:
     s = tuned("ravine", "AdaGrad", blowup_rule=False)
     path, lr = s.run_at().params, s.best["lr"]
     v2 = np.sum(RAVINE.grad(path[:2]) ** 2, axis=0)  # AdaGrad's sum after its first two gradients
-    steps = measure.steps_to_tolerance(s.run_at().loss - RAVINE.f_min, TOL)
-    factors = lr * np.diag(RAVINE.hessian) / np.sqrt(v2)
+    factors, steps = lr * np.diag(RAVINE.hessian) / np.sqrt(v2), s.steps_at_best(RAVINE, TOL)
     return {"lr": lr, "index": s.best_index[0], "first": path[1], "steps": steps, "factors": factors}
 
 
-# ----- tables -----------------------------------------------------------------------------------------------------
+# ----- tables and figures --------------------------------------------------------------------------------------------
 
 
 def table_cells(problem: str, name: str) -> list[str]:
@@ -183,71 +195,59 @@ def table_cells(problem: str, name: str) -> list[str]:
     return [f"{tuned_lr(problem, name):.3g}", final, "not reached" if steps is None else str(steps)]
 
 
+def label(name: str) -> str:
+    """An optimizer's name as tables and figures show it: Momentum's says that its rates are in the EMA form."""
+    return f"{name} (EMA form)" if name == "Momentum" else name
+
+
 def table_html() -> str:
     """The results as an HTML table: a block of rows per problem, the previews in grey italics."""
-    head = "".join(
-        f"<th>{h}</th>" for h in ("problem", "optimizer", "tuned α", "final f − f*", f"steps to f − f* ≤ {pretty(TOL)}")
-    )
-    rows = []
-    for problem in PROBLEMS:
-        names = list(ALL if problem in PLANAR else OPTIMIZERS)
-        label = f'<th rowspan="{len(names)}" style="vertical-align:top">{problem}<br>'
-        label += f"<small>{STEPS[problem]} steps</small></th>"
-        for i, n in enumerate(names):
-            style = ' style="color:#777; font-style:italic"' if n in PREVIEWS else ""
-            cells = "".join(f"<td>{c}</td>" for c in [n + " (preview)" * (n in PREVIEWS), *table_cells(problem, n)])
-            rows.append(
-                f'<tr style="border-top:2px solid #888">{label}{cells}</tr>' if i == 0 else f"<tr{style}>{cells}</tr>"
-            )
-    return (
-        '<table class="comparison-table" style="font-size:0.9em; font-variant-numeric: tabular-nums">'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    groups = {
+        f"{problem}<br><small>{STEPS[problem]} steps</small>": [
+            [label(n) + " (preview)" * (n in PREVIEWS), *table_cells(problem, n)]
+            for n in (ALL if problem in PLANAR else OPTIMIZERS)
+        ]
+        for problem in PROBLEMS
+    }
+    header = ("problem", "optimizer", "tuned α", "final f − f*", f"steps to f − f* ≤ {pretty(TOL)}")
+    return grouped_html(header, groups, muted=[f"{n} (preview)" for n in PREVIEWS], css_class="comparison-table")
+
+
+def turn_table() -> str:
+    """The rotation study as an HTML table: per problem and optimizer, steps to TOL aligned, turned 45 degrees, and
+    the median and range over the random turns, each at its own retuned rate; at how many random turns it is fastest."""
+    groups, cell = {}, lambda v: "not reached" if np.isinf(v) else f"{v:g}"
+    notes = {"saddle escape": f"steps until |w₂| ≥ {ESCAPE_HEIGHT:g}", "sparse logistic": "random rotations"}
+    for group in ("ravine", "Rosenbrock", "saddle", "saddle escape", "sparse logistic"):
+        rows, sparse = [], group == "sparse logistic"
+        for n in RERUN_SPARSE if sparse else OPTIMIZERS:
+            v, random = outcome(group, n), at_random(group, n)
+            share = f"{fastest_share(group, n)} of {random.size}"
+            rows.append([label(n), cell(v[0]), "—" if sparse else cell(v[1]), *median_and_range(random), share])
+        groups[f"{group.replace(' escape', '')}<br><small>{notes.get(group) or f'{STEPS[group]} steps'}</small>"] = rows
+    header = ["problem", "optimizer", "aligned", f"turned {ROTATION_DEG}°", "random turns: median", "range"]
+    return grouped_html([*header, "fastest at"], groups, css_class="comparison-table")
 
 
 def defaults_table() -> str:
     """Markdown: each optimizer's hyperparameters other than alpha, as the library's defaults set them."""
-    rows = []
-    for n, cls in ALL.items():
-        kept = [f"{k} = {np.asarray(v).item()!r}" for k, v in cls(lr=1.0).hyperparameters().items() if k != "lr"]
-        rows.append([n, f"`{', '.join(kept)}`" if kept else "(none)"])
-    return markdown_table(["optimizer", "kept at the library default"], rows)
-
-
-# ----- figures -------------------------------------------------------------------------------------------------------
-
-
-def _tolerance_line(ax):
-    ax.axhline(TOL, color="#999999", linewidth=0.8, linestyle=":")
+    return tables.defaults_table({label(n): cls for n, cls in ALL.items()})
 
 
 def surface_figure(problem: str):
     """One panel per optimizer with its path at its tuned alpha over the contours, and all their f - f* on the right."""
-    p, names = PROBLEMS[problem], list(OPTIMIZERS)
-    rows = [names[:3], names[3:]]
-    with mpl.rc_context(plots.STYLE):
-        fig = plots.BookFigure(figsize=(11.0, 5.8), layout="constrained")
-        axes = fig.subplot_mosaic([[*r, "loss", "loss"] for r in rows])
-        for i, n in enumerate(names):
-            ax, path = axes[n], best_path(problem, n)
-            plots.contours(ax, p, resolution=100)
-            plots.path_line(ax, n, i, markersize=2.0, linewidth=1.1).set_data(path[:, 0], path[:, 1])
-            ax.set_title(f"{n}, α = {tuned_lr(problem, n):.3g}", color=plots.color_of(n, i), fontsize=10)
-            ax.set(xlabel="", ylabel="")
-            ax.tick_params(labelsize=7.5)
-        plots.losses({n: tuned(problem, n).run_at().loss for n in names}, p.f_min, ax=axes["loss"])
-        _tolerance_line(axes["loss"])
-        axes["loss"].legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, fontsize=9)
-        axes["loss"].set_title(f"f − f* at the tuned α ({STEPS[problem]} steps; dotted: {pretty(TOL)})", fontsize=10)
-    return fig
+    runs = {label(n): tuned(problem, n).run_at() for n in OPTIMIZERS}
+    titles = {label(n): f"{label(n)}, α = {tuned_lr(problem, n):.3g}" for n in OPTIMIZERS}
+    head = f"f − f* at the tuned α ({STEPS[problem]} steps; dotted: {pretty(TOL)})"
+    return plots.path_panels(PROBLEMS[problem], runs, titles, tol=TOL, loss_title=head)
 
 
 def losses_figure(problem: str):
     """f - f* at each optimizer's tuned rate on one (not 2-D) problem."""
     fig, ax = plots.figure(width=6.4, height=3.7)
-    plots.losses({n: tuned(problem, n).run_at().loss for n in OPTIMIZERS}, PROBLEMS[problem].f_min, ax=ax)
+    plots.losses({label(n): tuned(problem, n).run_at().loss for n in OPTIMIZERS}, PROBLEMS[problem].f_min, ax=ax)
     with mpl.rc_context(plots.STYLE):
-        _tolerance_line(ax)
+        plots.tolerance_line(ax, TOL)
         ax.set_title(f"{problem}: each optimizer at its tuned α, {STEPS[problem]} steps (dotted: {pretty(TOL)})")
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
@@ -256,17 +256,12 @@ def losses_figure(problem: str):
 def sensitivity_figure(problem: str):
     """Final f - f* against the learning rate for every optimizer (its one batched sweep), the tuned alpha marked."""
     fig, ax = plots.figure(width=6.6, height=3.8)
+    curves = {label(n): plots.loss_gap(tuned(problem, n).final_gaps(PROBLEMS[problem]), 0.0) for n in OPTIMIZERS}
+    plots.over_lr(ax, LR_GRID, curves, {label(n): (tuned_lr(problem, n), best_gap(problem, n)[-1]) for n in OPTIMIZERS})
     with mpl.rc_context(plots.STYLE):
-        for i, n in enumerate(OPTIMIZERS):
-            color = plots.color_of(n, i)
-            ax.loglog(LR_GRID, eligible_final_gaps(tuned(problem, n), PROBLEMS[problem].f_min), color=color, label=n)
-            ax.plot(
-                tuned_lr(problem, n), best_gap(problem, n)[-1], "o", color=color, markersize=7, markeredgecolor="black"
-            )
-        _tolerance_line(ax)
-        ax.set(
-            xlabel=r"learning rate $\alpha$", ylabel=rf"$f - f^\star$ after {STEPS[problem]} steps", ylim=(5e-17, None)
-        )
+        plots.tolerance_line(ax, TOL)
+        ax.set(xlabel=r"learning rate $\alpha$", ylabel=rf"$f - f^\star$ after {STEPS[problem]} steps")
+        ax.set_ylim(5e-17, None)
         ax.set_title(f"{problem}: final loss over the whole grid (dot: tuned α)")
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
@@ -276,17 +271,36 @@ def window_figure():
     """Per problem and optimizer: the grid values of alpha whose runs reach TOL (squares), the tuned one (ring)."""
     names = list(OPTIMIZERS)
     fig, axes = plots.figure(ncols=2, nrows=2, width=4.6, height=2.6, sharey=True)
-    with mpl.rc_context(plots.STYLE):
-        for ax, problem in zip(axes, PROBLEMS, strict=True):
-            for row, n in enumerate(names):
-                ok = reaching(problem, n)
-                ax.plot(LR_GRID[ok], np.full(ok.sum(), row), "s", color=plots.color_of(n, row), markersize=5)
-                ax.plot(tuned_lr(problem, n), row, "o", markersize=11, markerfacecolor="none", markeredgecolor="black")
-            ax.set_xscale("log")
-            ax.set(xlim=(LR_GRID[0] / 2, LR_GRID[-1] * 2), ylim=(len(names) - 0.5, -0.5), title=problem)
-            ax.set_xlabel(r"$\alpha$")
-            ax.set_yticks(range(len(names)), names)
-            ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    for ax, problem in zip(axes, PROBLEMS, strict=True):
+        plots.lr_windows(ax, LR_GRID, [(reaching(problem, n), plots.color_of(n, i)) for i, n in enumerate(names)])
+        for row, n in enumerate(names):
+            ax.plot(tuned_lr(problem, n), row, "o", markersize=11, markerfacecolor="none", markeredgecolor="black")
+        ax.set(xlim=(LR_GRID[0] / 2, LR_GRID[-1] * 2), title=problem, xlabel=r"$\alpha$")
+        ax.set_yticks(range(len(names)), [label(n) for n in names])
+        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    return fig
+
+
+def turned_figure():
+    """The ravine and the saddle turned by ROTATION_DEG, each optimizer's path at the rate tuned for that turn; and |w2|
+    of the saddle runs in the saddle's own coordinates, aligned (solid) and turned (dashed), over the first steps."""
+    fig, axes = plots.figure(ncols=3, width=3.8, height=3.6)
+    for ax, problem in zip(axes[:2], ("ravine", "saddle"), strict=True):
+        paths = {label(n): turned_sweeps(problem, n)[0].run_at().params for n in OPTIMIZERS}
+        plots.trajectories(pb.Turned(PROBLEMS[problem], ROTATION_DEG), paths, ax=ax, resolution=100)
+        ax.set_title(f"the {problem} turned {ROTATION_DEG}°")
+        ax.get_legend().remove()
+    turned_ = {
+        n: pb.Turned(SADDLE, ROTATION_DEG).own(turned_sweeps("saddle", n)[0].run_at().params) for n in OPTIMIZERS
+    }
+    for paths in ({n: best_path("saddle", n) for n in OPTIMIZERS}, turned_):  # aligned, then turned (dashed)
+        plots.series({label(n): np.abs(p[1 : ESCAPE_STEPS + 1, 1]) for n, p in paths.items()}, ax=axes[2], log=True)
+    for line in axes[2].get_lines()[len(OPTIMIZERS) :]:
+        line.set_linestyle("--")
+    plots.tolerance_line(axes[2], ESCAPE_HEIGHT).set_linestyle("-.")
+    axes[2].set(ylabel="$|w_2|$ in the saddle's own axes", title="leaving the ridge (dashed: turned)")
+    axes[2].get_legend().remove()
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=6, fontsize=9)
     return fig
 
 
@@ -300,9 +314,9 @@ def _per_run(what: str, problem: str, names: str) -> dict:
 
 
 def _protocol_numbers() -> dict:
-    rosen, sparse = PROBLEMS["Rosenbrock"], PROBLEMS["sparse logistic"]
+    rosen, sparse, decade_share = PROBLEMS["Rosenbrock"], PROBLEMS["sparse logistic"], np.log10(LR_GRID[1] / LR_GRID[0])
     return {
-        "n_grid": len(LR_GRID), "lr_lo": LR_GRID[0], "lr_hi": LR_GRID[-1], "per_decade": round(1 / decades(1, LR_GRID)),
+        "n_grid": len(LR_GRID), "lr_lo": LR_GRID[0], "lr_hi": LR_GRID[-1], "per_decade": round(1 / decade_share),
         "grid_ratio": LR_GRID[1] / LR_GRID[0], "tol": TOL, "blowup": int(BLOWUP), "floor": plots.LOSS_FLOOR,
         "steps_short": STEPS["ravine"], "steps_rosenbrock": STEPS["Rosenbrock"], "saddle_y0": SADDLE.x0[1],
         "ravine_x0_1": RAVINE.x0[0], "ravine_x0_2": RAVINE.x0[1], "rosen_x0_1": rosen.x0[0],
@@ -315,10 +329,10 @@ def _protocol_numbers() -> dict:
 def _criterion_numbers() -> dict:
     """Why the mean log gap and the blow-up rule, and the worked case of GD on the ravine."""
     norule, gd = adagrad_without_rule(), tuned("ravine", "GD")
-    floor_runs = sum(np.sum(eligible_final_gaps(tuned("ravine", n), 0.0) <= plots.LOSS_FLOOR) for n in OPTIMIZERS)
+    floor_runs = sum(np.sum(tuned("ravine", n).final_gaps(RAVINE) <= plots.LOSS_FLOOR) for n in OPTIMIZERS)
     return {
         "ravine_floor_runs": int(floor_runs),
-        "lion_lucky_step": first_hit(best_gap("Rosenbrock", "Lion"), lambda g: g <= plots.LOSS_FLOOR),
+        "lion_lucky_step": measure.first_true(best_gap("Rosenbrock", "Lion") <= plots.LOSS_FLOOR),
         "lion_lucky_final": float(best_gap("Rosenbrock", "Lion")[-1]),
         "norule_lr": norule["lr"], "norule_w1": norule["first"][0], "norule_w2": norule["first"][1],
         "norule_steps": norule["steps"], "norule_factor1": norule["factors"][0], "norule_factor2": norule["factors"][1],
@@ -331,10 +345,8 @@ def _criterion_numbers() -> dict:
 def _ravine_numbers() -> dict:
     beta = float(Momentum(lr=1.0).beta)
     beta_tuned, lr_tuned, steps_tuned, _ = momentum_beta_sweep()
-    arrived, peak_step, peak = late_spike("ravine", "RMSProp")
-    rot = {
-        n: measure.steps_to_tolerance(best_gap("rotated ravine", n), TOL) for n in ("GD", "Momentum", "AdaGrad", "Adam")
-    }
+    arrived, peak_step, peak = measure.rebound(best_gap("ravine", "RMSProp"), TOL)
+    rot = {n: int(outcome("ravine", n)[1]) for n in ("GD", "Momentum", "AdaGrad", "Adam")}  # turned by 45 degrees
     return {
         "gd_steep_factor": 1.0 - tuned_lr("ravine", "GD") * RAVINE.L, "kappa": RAVINE.kappa,
         "gd_rate": theory.gd_best(RAVINE.mu, RAVINE.L)[1], "beta_default": beta, "mom_floor": np.sqrt(beta),
@@ -354,13 +366,13 @@ def _ravine_numbers() -> dict:
 def _rosenbrock_and_saddle_numbers() -> dict:
     rosen, gd = PROBLEMS["Rosenbrock"], tuned("Rosenbrock", "GD")
     lr_saddle_gd = tuned_lr("saddle", "GD")
-    escape = {n: first_hit(best_path("saddle", n)[:, 1], lambda y: np.abs(y) >= ESCAPE_HEIGHT) for n in OPTIMIZERS}
+    escapes = {n: escape(best_path("saddle", n)) for n in OPTIMIZERS}
     return {
         "rosen_gd_next": LR_GRID[gd.best_index[0] + 1],
         "sign_travel": np.max(np.abs(rosen.minimum - rosen.x0)) / tuned_lr("Rosenbrock", "SignGD"),
         # near the ridge GD multiplies w2 by (1 + alpha) per step: steps to grow from the start's w2 to the height
         "gd_escape_pred": np.log(ESCAPE_HEIGHT / abs(SADDLE.x0[1])) / np.log1p(lr_saddle_gd),
-        "escape_gd": escape["GD"], "escape_mom": escape["Momentum"], "escape_sign": escape["SignGD"],
+        "escape_gd": escapes["GD"], "escape_mom": escapes["Momentum"], "escape_sign": escapes["SignGD"],
         **_per_run("steps", "Rosenbrock", "Momentum Adam"), **_per_run("lr", "Rosenbrock", "GD SignGD"),
         **_per_run("final", "Rosenbrock", "GD AdaGrad RMSProp"), **_per_run("lr", "saddle", "GD SignGD"),
         **_per_run("steps", "saddle", "AdaGrad RMSProp GD Momentum Adam"),
@@ -370,12 +382,12 @@ def _rosenbrock_and_saddle_numbers() -> dict:
 def _sparse_numbers() -> dict:
     sparse = PROBLEMS["sparse logistic"]
     error = np.abs(best_path("sparse logistic", "GD")[RARE_LAG_STEP] - sparse.minimum)
-    arrived, peak_step, peak = late_spike("sparse logistic", "RMSProp")
+    arrived, peak_step, peak = measure.rebound(best_gap("sparse logistic", "RMSProp"), TOL)
     return {
         "rare_lag_step": RARE_LAG_STEP, "rare_lag": error[sparse.n_common :].max() / error[: sparse.n_common].max(),
         "rms_sparse_arrived": arrived, "rms_sparse_peak_step": peak_step, "rms_sparse_peak": peak,
         "rms_sparse_window_top": LR_GRID[np.flatnonzero(reaching("sparse logistic", "RMSProp"))[-1]],
-        "mom_sparse_wide": wide_window("sparse logistic", "Momentum"), "wide_hi": np.round(WIDE_EXTRA[-1]),
+        "mom_sparse_wide": window("sparse logistic", "Momentum", wide=True), "wide_hi": np.round(WIDE_EXTRA[-1]),
         **_per_run("steps", "sparse logistic", "AdaGrad Adam Momentum GD"),
         **_per_run("lr", "sparse logistic", "GD RMSProp"), **_per_run("final", "sparse logistic", "RMSProp SignGD"),
     }  # fmt: skip
@@ -393,51 +405,41 @@ def _window_preview_and_playground_numbers() -> dict:
     }  # fmt: skip
 
 
+def _rotation_numbers() -> dict:
+    """The rotation study: at 45 degrees ("turn45_"), and the fewest and most steps over the random turns."""
+    out = {"n_turns": len(TURNS), "turn_seed": TURN_SEED, "n_sparse_turns": len(SPARSE_SEEDS)}
+    out["sparse_retune_values"] = 2 * SPARSE_HALF + 1
+    spans = {"ravine": "AdaGrad Adam", "saddle": "AdaGrad Adam", "escape": "AdaGrad RMSProp Adam",
+             "sparse": "AdaGrad Adam"}  # fmt: skip
+    for short, names in spans.items():
+        group = {"escape": "saddle escape", "sparse": "sparse logistic"}.get(short, short)
+        for n in names.split():  # every one reached: int() fails on inf
+            out |= {f"turn_{short}_{n.lower()}_{k}": int(f(at_random(group, n))) for k, f in (("lo", min), ("hi", max))}
+    out |= {f"turn45_escape_{n.lower()}": int(outcome("saddle escape", n)[1]) for n in ("AdaGrad", "RMSProp", "Adam")}
+    out |= {f"turn45_saddle_{n.lower()}": int(outcome("saddle", n)[1]) for n in ("AdaGrad", "RMSProp")}
+    out |= {f"turn_{SHORT[g]}_{n.lower()}_share": fastest_share(g, n) for g, n in SHARES}
+    out["turn_rosen_adam_reached"] = int(np.isfinite(at_random("Rosenbrock", "Adam")).sum())
+    rosen = {n: [s.decades_of(s.reached(PROBLEMS["Rosenbrock"], TOL)) for s in turned_sweeps("Rosenbrock", n)[1:]]
+             for n in ("Adam", "Momentum")}  # fmt: skip
+    adam, mom = np.array(rosen["Adam"]), np.array(rosen["Momentum"])
+    out |= {"turn_window_rosen_adam_lo": adam.min(), "turn_window_rosen_adam_hi": adam.max()}
+    return out | {"turn_window_rosen_mom": mom.max(), "turn_rosen_adam_wider": int(np.sum(adam > mom))}
+
+
 def numbers() -> dict:
     """Name -> every number the prose quotes. Integers stay integers; every other number is the text the prose
     shows (tables.pretty: 3 significant digits, powers of ten as 10ⁿ), so that the glued text is exactly this."""
-    merged = {
-        **_protocol_numbers(),
-        **_criterion_numbers(),
-        **_ravine_numbers(),
-        **_rosenbrock_and_saddle_numbers(),
-        **_sparse_numbers(),
-        **_window_preview_and_playground_numbers(),
-    }
+    merged = _protocol_numbers() | _criterion_numbers() | _ravine_numbers() | _rosenbrock_and_saddle_numbers()
+    merged |= _sparse_numbers() | _window_preview_and_playground_numbers() | _rotation_numbers()
     return {k: int(v) if isinstance(v, (int, np.integer)) else pretty(v) for k, v in merged.items()}
 
 
 # ----- the playground ---------------------------------------------------------------------------------------------
 
 
-def tuned_table() -> dict:
-    """name -> array of its tuned learning rates, one per 2-D problem (in the playground's order)."""
-    return {n: np.array([tuned_lr(p, n) for p in PLANAR]) for n in OPTIMIZERS}
-
-
-def _factory(cls, lrs: np.ndarray):
-    """An optimizer factory at `lr_scale` times its tuned rate on the chosen problem (works on numpy arrays)."""
-    return lambda lr_scale, problem: cls(lr=lrs[np.asarray(problem, dtype=int)] * np.asarray(lr_scale))
-
-
-def _readout(lr_scale, problem) -> str:
-    """The line under the playground: the learning rate each optimizer is using."""
-    return "α used: " + ", ".join(f"{n} {lrs[int(problem)] * lr_scale:.3g}" for n, lrs in tuned_table().items())
-
-
 @register("comparison")
 def playground() -> Playground:
-    tuned_lrs = tuned_table()
-    return Playground(
-        "comparison",
-        lambda problem: PROBLEMS[PLANAR[int(problem)]],
-        {n: _factory(cls, tuned_lrs[n]) for n, cls in OPTIMIZERS.items()},
-        [
-            Slider("problem", (0, 1, 2), 0, label="problem", names=PLANAR),
-            Slider("lr_scale", SCALES, 1.0, label="α / tuned α", fmt="g"),
-            Slider("steps", (25, 50, 100, 200, PLAYGROUND_STEPS), PLAYGROUND_STEPS, label="steps shown", fmt="g"),
-        ],
-        steps=PLAYGROUND_STEPS,
-        readout=_readout,
-        caption="Every optimizer at a common multiple of its own tuned learning rate",
-    )
+    lrs, labels = {n: [tuned_lr(p, n) for p in PLANAR] for n in OPTIMIZERS}, {n: label(n) for n in OPTIMIZERS}
+    surfaces = {p: PROBLEMS[p] for p in PLANAR}
+    caption = "Every optimizer at a common multiple of its own tuned learning rate"
+    return tuned_race("comparison", surfaces, OPTIMIZERS, lrs, SCALES, PLAYGROUND_STEPS, labels=labels, caption=caption)

@@ -1,13 +1,17 @@
-"""Chapter "Learning-rate schedules": the schedules of optim_core.schedules, and why a warmup helps Adam
-in its first steps, measured on the book's digits MLP (`models.digits_mlp`).
+"""Chapter "Learning-rate schedules": the schedules of optim_core.schedules, what a decaying rate changes,
+and why a warmup helps Adam in its first steps, measured on the book's digits MLP (`models.digits_mlp`).
 
-It shows that Adam's second-moment estimate v_hat_t rests on few minibatches in the first steps, so its
-first steps are the largest it takes for a given α; and that on the MLP (STEPS steps, three seeds) a
-linear warmup of WARMUP steps before a cosine widens the range of base learning rates that end below a
-training loss of USABLE, keeps large rates from blowing up early, and lowers the final loss at the best rate.
+It shows that with minibatch noise a constant rate keeps the loss jittering at the end of the run (it rises
+on about half of the last JITTER steps; with the full training set it does not), that a cosine from the same
+base rate removes the jitter and ends lower at large rates but higher at small ones, so that each at its best
+rate the two are not separated by three seeds; that Adam's second-moment estimate v_hat_t rests on few
+minibatches in the first steps, so its first steps are the largest it takes for a given α; and that on the
+MLP (STEPS steps, three seeds) a linear warmup of WARMUP steps before a cosine widens the range of base
+learning rates that end below a training loss of USABLE, keeps large rates from blowing up early, and lowers
+the final loss at the best rate; and that plain SGD, which has no v_hat, gains from the same warmup.
 
-The warmup sweeps train Adam over a grid of base learning rates with one batched `tuning.sweep` per seed
-and schedule. They are cached (functools.cache), so the notebook and the tests share them.
+Every sweep trains the MLP over a grid of base learning rates with one batched `tuning.sweep` per seed and
+schedule. They are cached (functools.cache), so the notebook and the tests share them.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ import functools
 import matplotlib as mpl
 import numpy as np
 
-from optim_core import Adam, plots, run, tuning
+from optim_core import GD, Adam, plots, run, tuning
 from optim_core.chapters import register
 from optim_core.ema import ema
+from optim_core.measure import rising_share
 from optim_core.models import digits_mlp, minibatch_variance, per_example_grads, single_threaded
 from optim_core.playground import SingleThreadedPlayground, Slider
 from optim_core.schedules import constant, cosine, linear_warmup, step_decay, warmup_cosine
@@ -35,6 +40,10 @@ USABLE = 0.1  # a base lr is usable if its final training loss (mean over seeds)
 BETA2 = 0.999
 SATURATION_STEP = 10  # the step at which the saturated share of hidden units is measured
 HOT_LR = 0.316  # the large base rate the text discusses (the grid value 10^-0.5)
+DECAY_LRS = BASE_LRS[4:11]  # 0.01 .. 0.316: where a constant rate is compared with the cosine
+JITTER = 20  # the last steps of a run over which its jitter is measured
+SGD_LR = 10**0.25  # the rate at which plain SGD (GD on minibatches) is run with and without warmup
+OPTIMIZERS = {"Adam": lambda schedule: Adam(lr=schedule), "SGD": lambda schedule: GD(schedule)}
 PLAYGROUND_STEPS = 100
 PLAYGROUND_WARMUPS = (0.0, 5.0, 10.0, 20.0, 50.0)
 
@@ -108,29 +117,95 @@ def step_sizes_at(ts=(1, 10, 100)) -> dict:
     return {t: float(rms[t - 1]) for t in ts}
 
 
-# ----- warmup widens the range of usable learning rates ---------------------------------------------------
+# ----- sweeps over base rates: constant, cosine, warmup + cosine -----------------------------------------
 
 
 def _schedule(kind: str, lr):
+    """The schedule of a kind over STEPS steps: 'constant', 'cosine', or 'warmup' (WARMUP steps, then a cosine)."""
+    if kind == "constant":
+        return constant(lr)
     return warmup_cosine(lr, WARMUP, STEPS) if kind == "warmup" else cosine(lr, STEPS)
 
 
 @functools.cache
 @single_threaded
-def warmup_sweep(kind: str) -> dict:
-    """Adam on the MLP with cosine ('cosine') or warmup + cosine ('warmup'), one `tuning.sweep` over
-    BASE_LRS per seed. Returns arrays of shape (seeds, lrs): 'final', the training loss after STEPS steps
-    (the sweep's score); 'early_max', the highest training loss in steps 0..EARLY; 'saturated', the share of
-    saturated hidden activations at SATURATION_STEP."""
-    out = {"final": [], "early_max": [], "saturated": []}
+def schedule_sweep(kind: str, lrs: tuple = tuple(BASE_LRS), optimizer: str = "Adam", batch_size: int | None = 64):
+    """The MLP trained by `optimizer` with the schedule `kind` at each base rate of `lrs`, one `tuning.sweep`
+    per seed, on minibatches of `batch_size` (None: the full training set). Arrays of shape (seeds, lrs):
+    'final', the training loss after STEPS steps (the sweep's score); 'early_max', the highest training loss in
+    steps 0..EARLY; 'saturated', the share of saturated hidden activations at SATURATION_STEP; 'rising', the
+    share of the last JITTER steps on which the loss went up; 'settle', the final loss over the lowest loss of
+    the second half of the run. And 'loss', every step's training loss, shape (seeds, STEPS + 1, lrs)."""
+    out = {name: [] for name in ("final", "early_max", "saturated", "rising", "settle", "loss")}
     for seed in SEEDS:
-        model = digits_mlp(seed=seed)
-        s = tuning.sweep(lambda lr: Adam(lr=_schedule(kind, lr)), model, STEPS, tuning.gap_at(), lr=BASE_LRS)
+        model = digits_mlp(seed=seed, batch_size=batch_size)
+        make = lambda lr: OPTIMIZERS[optimizer](_schedule(kind, lr))  # noqa: E731
+        s = tuning.sweep(make, model, STEPS, tuning.gap_at(), lr=np.array(lrs))
+        loss = np.where(np.isnan(s.trajectory.loss), np.inf, s.trajectory.loss)
         out["final"].append(s.scores)
-        early = s.trajectory.loss[: EARLY + 1]
-        out["early_max"].append(np.where(np.isnan(early), np.inf, early).max(axis=0))
+        out["early_max"].append(loss[: EARLY + 1].max(axis=0))
         out["saturated"].append(saturation(model, s.trajectory.params[s.trajectory.row_of(SATURATION_STEP)]))
+        out["rising"].append(rising_share(loss, JITTER))
+        out["settle"].append(loss[-1] / loss[STEPS // 2 :].min(axis=0))
+        out["loss"].append(loss)
     return {name: np.array(values) for name, values in out.items()}
+
+
+def warmup_sweep(kind: str) -> dict:
+    """Adam with cosine ('cosine') or warmup + cosine ('warmup') over BASE_LRS (schedule_sweep)."""
+    return schedule_sweep(kind)
+
+
+# ----- a constant rate against a decaying one ----------------------------------------------------------
+
+
+def _column(lrs, lr: float) -> int:
+    return int(np.argmin(np.abs(np.log(np.asarray(lrs) / lr))))
+
+
+_STATS = (("mean", np.mean), ("lo", np.min), ("hi", np.max))
+
+
+def _on_decay_grid(kind: str) -> dict:
+    """The summaries of schedule_sweep over DECAY_LRS (the cosine's are taken from its sweep over BASE_LRS)."""
+    if kind == "constant":
+        return schedule_sweep("constant", tuple(DECAY_LRS))
+    columns = [_column(BASE_LRS, lr) for lr in DECAY_LRS]
+    return {name: v[..., columns] for name, v in warmup_sweep(kind).items()}
+
+
+def decay_comparison() -> dict:
+    """Adam with a constant rate against the cosine from the same base rate, over DECAY_LRS (the seeds):
+    at the cosine's best rate 'lr', the mean, lowest and highest final loss of each (over the seeds), the
+    share of rising steps among the last JITTER (mean over the seeds) with minibatches and, for the constant
+    rate, with the full training set; the constant's best rate and its final losses; and 'cross', the largest
+    rate at which the constant rate ends lower than the cosine (mean over the seeds)."""
+    const, cos = _on_decay_grid("constant"), _on_decay_grid("cosine")
+    lr = best("cosine")["lr"]
+    full = schedule_sweep("constant", (lr,), batch_size=None)
+    k, kb = _column(DECAY_LRS, lr), int(np.argmin(const["final"].mean(axis=0)))
+    lower = const["final"].mean(axis=0) < cos["final"].mean(axis=0)
+    first = int(np.argmin(lower))  # the first rate at which the constant rate does not end lower
+    if first == 0 or np.any(lower[first:]):
+        raise ValueError(f"the constant rate does not end lower exactly at the rates below one: {lower}")
+    out = {"lr": float(DECAY_LRS[k]), "best_lr": float(DECAY_LRS[kb]), "cross": float(DECAY_LRS[first - 1])}
+    for s, f in _STATS:
+        out |= {f"const_{s}": float(f(const["final"][:, k])), f"cos_{s}": float(f(cos["final"][:, k]))}
+        out[f"best_{s}"] = float(f(const["final"][:, kb]))
+    for name, v, j in (("const", const, k), ("cos", cos, k), ("full", full, 0)):
+        out[f"{name}_rising"] = float(v["rising"][:, j].mean())
+    return out | {"const_settle": float(const["settle"][:, k].mean())}
+
+
+def sgd_warmup(lr: float = SGD_LR) -> dict:
+    """Plain SGD at base rate lr with cosine and with warmup + cosine: mean final loss and early peak (seeds)."""
+    return {
+        kind: {name: float(schedule_sweep(kind, (lr,), "SGD")[name].mean()) for name in ("final", "early_max")}
+        for kind in ("cosine", "warmup")
+    }
+
+
+# ----- warmup widens the range of usable learning rates ---------------------------------------------------
 
 
 def saturation(problem, w) -> np.ndarray:
@@ -154,7 +229,8 @@ def usable_range(kind: str, threshold: float = USABLE) -> tuple:
 def at_lr(kind: str, lr: float) -> dict:
     """Mean final loss and mean early peak at the grid value closest to lr."""
     k = int(np.argmin(np.abs(np.log(BASE_LRS / lr))))
-    return {"lr": float(BASE_LRS[k]), **{name: float(v[:, k].mean()) for name, v in warmup_sweep(kind).items()}}
+    stats = {name: float(v[:, k].mean()) for name, v in warmup_sweep(kind).items() if name != "loss"}
+    return {"lr": float(BASE_LRS[k]), **stats}
 
 
 def best(kind: str) -> dict:
@@ -196,6 +272,31 @@ def schedules_figure(steps: int = STEPS):
             ax.set(xlabel="step $t$", xlim=(0, steps), ylim=(0, 1.05))
             ax.legend(loc=where, fontsize=8)
         left.set_ylabel(r"$\alpha_t \,/\, \alpha$")
+    return fig
+
+
+def decay_figure():
+    """Left: the training loss per step (seed 0) at the cosine's best base rate with a constant rate, with the
+    cosine, and with a constant rate on the full training set. Right: the final loss against the base rate,
+    constant and cosine, mean over the seeds with the band from the lowest to the highest."""
+    fig, (left, right) = plots.figure(ncols=2, width=4.6, height=3.5)
+    lr, red = decay_comparison()["lr"], plots.color_of("Adam")
+    const, cos, k = _on_decay_grid("constant"), _on_decay_grid("cosine"), _column(DECAY_LRS, lr)
+    curves = (
+        (const["loss"][0, :, k], "#555555", "-", "constant"),
+        (cos["loss"][0, :, k], red, "-", "cosine"),
+        (schedule_sweep("constant", (lr,), batch_size=None)["loss"][0, :, 0], "#555555", ":", "constant, full batch"),
+    )
+    with mpl.rc_context(plots.STYLE):
+        for loss, color, ls, label in curves:
+            left.semilogy(np.arange(STEPS + 1), loss, color=color, ls=ls, label=label, lw=1.3)
+        left.set(xlabel="step $t$", ylabel="training loss $f(w_t)$", title=rf"$\alpha = {lr:g}$, seed 0")
+        left.legend(fontsize=8)
+        for values, color, label in ((const["final"], "#555555", "constant"), (cos["final"], red, "cosine")):
+            right.fill_between(DECAY_LRS, values.min(0), values.max(0), color=color, alpha=0.18, lw=0)
+            right.loglog(DECAY_LRS, values.mean(0), "o-", color=color, label=label, markersize=3.5)
+        right.set(xlabel=r"base learning rate $\alpha$", ylabel=f"training loss after {STEPS} steps")
+        right.legend(fontsize=8)
     return fig
 
 
@@ -256,6 +357,7 @@ def numbers() -> dict:
     sizes = step_sizes_at((1, 10, 100))
     hot = {kind: at_lr(kind, HOT_LR) for kind in ("cosine", "warmup")}
     radam = radam_rectification([10, 100, 1000])  # exercise 2
+    decay, sgd = decay_comparison(), sgd_warmup()
     past = cosine(0.1, total_steps=100)  # exercise 3: a run continued past its plan
     out = {f"sc_worked_{t}": value for t, value in worked.items() if t != "half_step"}
     out |= {
@@ -272,6 +374,11 @@ def numbers() -> dict:
         **{f"sc_radam_{t}": float(r) for t, r in zip((10, 100, 1000), radam, strict=True)},
         "sc_cos_50": float(past(50)),
         "sc_cos_100": float(past(100)),
+        "sc_jitter_steps": JITTER,
+        **{f"sc_decay_{name}": v for name, v in decay.items() if name != "lr" and not name.endswith("rising")},
+        **{f"sc_rising_{name}": 100 * decay[f"{name}_rising"] for name in ("const", "cos", "full")},
+        "sc_sgd_lr": SGD_LR,
+        **{f"sc_sgd_{kind}_{name}": v for kind, values in sgd.items() for name, v in values.items()},
     }
     for kind in ("cosine", "warmup"):
         low, high = usable_range(kind)
