@@ -39,6 +39,8 @@ from optim_core.run import run
 STATIC_ENV = "OPTIM_CORE_STATIC_PLAYGROUNDS"
 START_NAMES = ("x0", "y0")
 MAX_PAYLOAD_BYTES = 1_500_000  # keep each chapter page small
+LEVEL_COLOR = "#222222"  # the dashed line of a predicted level on the loss panel
+LEVEL = None  # the key of that line among the figure's lines (optimizer labels are strings)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,9 +120,26 @@ class Playground:
     x0: the start point (default the problem's); sliders "x0" and "y0" override its coordinates.
     readout: optional function of the slider values returning a line of text shown under the figure
         (e.g. a rate predicted by theory).
+    shown: optional function of the iterates `params` (steps+1, ..., dim) and of slider values returning the
+        points drawn instead (e.g. a running average of the weights); the loss drawn is f at those points.
+    level: optional function of the slider values returning a value of f - f* drawn as a dashed horizontal
+        line across the loss panel (e.g. the floor theory predicts), labelled `level_label`.
     """
 
-    def __init__(self, key, problem, optimizers, sliders, steps=100, x0=None, readout=None, caption=""):
+    def __init__(
+        self,
+        key,
+        problem,
+        optimizers,
+        sliders,
+        steps=100,
+        x0=None,
+        readout=None,
+        caption="",
+        shown=None,
+        level=None,
+        level_label="predicted",
+    ):
         if not (isinstance(key, str) and key.isidentifier()):
             raise ValueError(f"key must be an identifier (the chapter's name) (got {key!r})")
         if isinstance(steps, (bool, np.bool_)) or not (isinstance(steps, (int, np.integer)) and steps >= 1):
@@ -129,6 +148,9 @@ class Playground:
             raise ValueError(f"playground {key!r}: optimizers must map labels to factories (got {optimizers!r})")
         if not all(isinstance(s, Slider) for s in sliders):
             raise ValueError(f"playground {key!r}: sliders must be Slider objects")
+        for name, fn in (("readout", readout), ("shown", shown), ("level", level)):
+            if fn is not None and not callable(fn):
+                raise ValueError(f"playground {key!r}: {name} must be a function of the slider values (got {fn!r})")
         self.key = key
         self.problem = problem
         self.optimizers = dict(optimizers)
@@ -148,6 +170,9 @@ class Playground:
         self.x0 = x0
         self.readout = readout
         self.caption = caption
+        self.shown = shown
+        self.level = level
+        self.level_label = level_label
         problem_args = set(inspect.signature(problem).parameters) if callable(problem) else set()
         self._problem_sliders = [s for s in self.sliders if s.name in problem_args]
         self._grid_sliders = [s for s in self.sliders if s.name != "steps"]
@@ -181,7 +206,11 @@ class Playground:
         out = {}
         for label, factory in self.optimizers.items():
             opt = _call(factory, hyper)
-            out[label] = run(opt, problem, np.broadcast_to(x0, opt.batch_shape(x0.shape)), self.steps)
+            traj = run(opt, problem, np.broadcast_to(x0, opt.batch_shape(x0.shape)), self.steps)
+            if self.shown is not None:
+                points = np.asarray(_call(self.shown, {**hyper, "params": traj.params}), dtype=np.float64)
+                traj = dataclasses.replace(traj, params=points, loss=problem.f(points))
+            out[label] = traj
         return out
 
     def default_values(self) -> dict:
@@ -249,8 +278,22 @@ class Playground:
         gaps = self.grid()[1]
         high = float(np.nanmax(gaps[..., 0])) * 10
         finite = gaps[np.isfinite(gaps)]
-        low = max(float(finite.min()) / 3, high * 1e-12)
+        levels = np.array(self._levels() or [np.inf], dtype=np.float64)
+        lowest = min(float(finite.min()), float(np.min(levels[np.isfinite(levels) & (levels > 0)], initial=np.inf)))
+        low = max(lowest / 3, high * 1e-12)
         return low, high
+
+    def _levels(self):
+        """The level of every grid point (None without `level`), in the order of `_readouts`."""
+        if self.level is None:
+            return None
+        if not hasattr(self, "_level_values"):
+            self._level_values = [float(_call(self.level, values)) for values in self._grid_values()]
+        return self._level_values
+
+    def _grid_values(self):
+        for index in itertools.product(*(range(len(s.values)) for s in self._grid_sliders)):
+            yield {s.name: s.values[i] for s, i in zip(self._grid_sliders, index, strict=True)}
 
     # ----- the figure, shared by both views ----------------------------------------------------------
     def _figure(self, problem):
@@ -269,6 +312,13 @@ class Playground:
                 path_line = plots.path_line(ax_path, label, i, animated=True) if ax_path else None
                 (loss_line,) = ax_loss.plot([], [], color=color, label=label, animated=True)
                 lines[label] = (path_line, loss_line)
+            if self.level is not None:
+                (level_line,) = ax_loss.plot(
+                    [], [], "--", color=LEVEL_COLOR, linewidth=1.2, label=self.level_label, animated=True
+                )
+                lines[LEVEL] = (None, level_line)
+                if ax_path is not None:  # the optimizers are named on the path panel, the level here
+                    ax_loss.legend(handles=[level_line], loc="upper right")
             (ax_path or ax_loss).legend(loc="upper right")
         return fig, ax_path, ax_loss, lines
 
@@ -316,6 +366,8 @@ class Playground:
             "backgrounds": backgrounds,
             "geometry": geometry,
             "readouts": self._readouts(),
+            "levels": self._levels(),
+            "levelColor": LEVEL_COLOR,
             "paths": _b64_float32(paths) if self.is_2d else None,
             "gaps": _b64_float32(gaps),
         }
@@ -333,12 +385,7 @@ class Playground:
     def _readouts(self):
         if self.readout is None:
             return None
-        texts = []
-        for index in itertools.product(*(range(len(s.values)) for s in self._grid_sliders)):
-            texts.append(
-                _call(self.readout, {s.name: s.values[i] for s, i in zip(self._grid_sliders, index, strict=True)})
-            )
-        return texts
+        return [_call(self.readout, values) for values in self._grid_values()]
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {} if os.environ.get(STATIC_ENV) else dict(self.widget()._repr_mimebundle_())
@@ -445,6 +492,11 @@ class _LiveView:
             loss_line.set_data(np.arange(shown + 1), gap[: shown + 1])
             loss_line.axes.draw_artist(loss_line)
             texts.append(summary(label, gap, shown))
+        if self.pg.level is not None:
+            level_line = lines[LEVEL][1]
+            level = float(_call(self.pg.level, values))
+            level_line.set_data([0, self.pg.steps], [level, level])
+            level_line.axes.draw_artist(level_line)
         if self.pg.readout is not None:
             texts.append(_call(self.pg.readout, values))
         png = io.BytesIO()
@@ -453,3 +505,32 @@ class _LiveView:
         )
         self.image.value = png.getvalue()
         self.text.value = "<br>".join(html.escape(t) for t in texts)
+
+
+def tuned_race(
+    key: str, problems: dict, optimizers: dict, lrs: dict, scales, steps: int, shown=(25, 50, 100, 200), **kwargs
+) -> Playground:
+    """Optimizers racing on several problems, each at a common multiple of its own tuned learning rate.
+
+    problems: name -> problem, picked by a "problem" slider. optimizers: label -> optimizer class taking `lr`.
+    lrs: label -> its tuned rates, one per problem in the order of `problems`. scales: the multiples the "lr_scale"
+    slider offers (1 among them: the default). shown: the prefixes of the `steps` a "steps" slider offers.
+    kwargs: `labels` (label -> the name the readout line gives it) and `caption`. The readout lists the rates in use.
+    """
+    names, rates = list(problems), {n: np.asarray(lrs[n], dtype=np.float64) for n in optimizers}
+    labels = kwargs.get("labels") or {}
+
+    def factory(cls, lr):
+        return lambda lr_scale, problem: cls(lr=lr[np.asarray(problem, dtype=int)] * np.asarray(lr_scale))
+
+    def readout(lr_scale, problem) -> str:
+        return "α used: " + ", ".join(f"{labels.get(n, n)} {r[int(problem)] * lr_scale:.3g}" for n, r in rates.items())
+
+    sliders = [
+        Slider("problem", tuple(range(len(names))), 0, label="problem", names=tuple(names)),
+        Slider("lr_scale", tuple(scales), 1.0, label="α / tuned α", fmt="g"),
+        Slider("steps", (*shown, steps), steps, label="steps shown", fmt="g"),
+    ]
+    factories = {n: factory(cls, rates[n]) for n, cls in optimizers.items()}
+    race = lambda problem: problems[names[int(problem)]]  # noqa: E731
+    return Playground(key, race, factories, sliders, steps, readout=readout, caption=kwargs.get("caption", ""))

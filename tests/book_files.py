@@ -16,10 +16,11 @@ CHAPTERS = [
     "06_sign_updates",
     "07_adam",
     "08_comparison",
-    "09_training_digits",
-    "10_when_adam_fails",
-    "11_schedules",
-    "12_practical_guide",
+    "09_noisy_gradients",
+    "10_training_digits",
+    "11_when_adam_fails",
+    "12_schedules",
+    "13_practical_guide",
 ]
 GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`([A-Za-z_]\w*)")
 

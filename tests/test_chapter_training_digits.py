@@ -1,4 +1,4 @@
-"""Every number and claim of the chapter "Training a real model" (book/09_training_digits.ipynb).
+"""Every number and claim of the chapter "Training a real model" (book/10_training_digits.ipynb).
 
 The chapter module caches its sweeps, so the whole file costs about one execution of the notebook. The
 values are pinned to the precision the prose prints them with; the one chaotic value (GD one grid step

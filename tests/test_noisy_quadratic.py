@@ -59,7 +59,7 @@ def test_a_learning_rate_grid_shares_one_noise_stream():
     "kwargs, message",
     [
         ({"curvatures": (1.0, -1.0)}, "curvatures must be > 0"),
-        ({"sigmas": (1.0,)}, "sigmas must have one value per curvature"),
+        ({"sigmas": (1.0,)}, "sigmas must have one value per entry of curvatures"),
         ({"batch_size": 0}, "batch_size must be an integer >= 1"),
         ({"seed": -1}, "seed must be an integer >= 0"),
         ({"seed": np.array([1, 2])}, r"seed must be .* shaped \(\.\.\., 1\)"),

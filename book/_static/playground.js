@@ -29,7 +29,7 @@
     return [scale(box, x, box.xlog, box.xlim, box.x, box.w, false), scale(box, y, box.ylog, box.ylim, box.y, box.h, true)];
   }
 
-  function strokePolyline(ctx, box, points, color, width, markerRadius) {
+  function strokePolyline(ctx, box, points, color, width, markerRadius, dash = []) {
     ctx.save();
     ctx.beginPath();
     ctx.rect(box.x, box.y, box.w, box.h);
@@ -38,6 +38,7 @@
     ctx.fillStyle = color;
     ctx.lineWidth = width;
     ctx.lineJoin = "round";
+    ctx.setLineDash(dash);
     ctx.beginPath();
     let pen = false;
     const pixels = [];
@@ -143,13 +144,18 @@
         const bad = gap.findIndex((g) => Number.isNaN(g));
         lines.push(bad >= 0 ? `${label}: diverged at step ${bad}` : `${label}: f - f* = ${formatExp(gap[shown])} after ${shown} steps`);
       });
+      // A level theory predicts for this setting (optim_core Playground's `level`): a dashed horizontal line.
+      const level = data.levels ? data.levels[flat] : null;
+      if (level !== null) {
+        strokePolyline(ctx, geo.loss, [[0, level], [data.steps, level]], data.levelColor, 1.2 * pt, 0, [4 * pt, 3 * pt]);
+      }
       if (data.readouts) lines.push(data.readouts[flat]);
       readout.replaceChildren(...lines.flatMap((line, i) => (i ? [document.createElement("br"), line] : [line])));
       const values = Object.fromEntries(data.sliders.map((s) => [s.name, s.values[index[s.name]]]));
       const frame = (root.pgState?.frame ?? 0) + 1;
       // readyAt: when the playground first became interactive, in ms since navigation (benchmarks read it).
       const readyAt = root.pgState?.readyAt ?? performance.now();
-      root.pgState = { key: data.key, values, shown, drawn, readout: lines, frame, readyAt };
+      root.pgState = { key: data.key, values, shown, drawn, level, readout: lines, frame, readyAt };
       root.dataset.frame = root.pgState.frame;
     }
 
