@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from benchmarks import batched_sweep, build_and_test, large_n, page_cost, playground_latency
+from benchmarks import batched_sweep, build_and_test, chapter_times, large_n, page_cost, playground_latency
 from benchmarks.common import machine, torch_available
 
 BENCHMARKS = {
@@ -16,6 +16,7 @@ BENCHMARKS = {
     "batched_sweep": batched_sweep,
     "large_n": large_n,
     "build_and_test": build_and_test,
+    "chapter_times": chapter_times,
     "page_cost": page_cost,
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -44,10 +45,25 @@ def main(argv=None) -> str:
     report = "\n\n".join(sections) + "\n"
     if args.quick:
         print(report)
+    elif args.only:
+        RESULTS.write_text(merged(RESULTS.read_text() if RESULTS.exists() else "", sections))
+        print(f"updated {len(names)} section(s) of {RESULTS}")
     else:
         RESULTS.write_text(report)
         print(f"wrote {RESULTS}")
     return report
+
+
+def merged(old: str, sections: list[str]) -> str:
+    """`--only` updates part of RESULTS.md: the old report keeps its header and its other sections, and each
+    section just measured replaces its namesake (or is appended), with the machine it was measured on."""
+    _, _, machine_now, *new = sections
+    head, *parts = old.split("\n## ") if old else (f"{sections[0]}\n\n{sections[1]}\n\n{machine_now}",)
+    kept = {p.split("\n", 1)[0]: "## " + p.rstrip("\n") for p in parts}
+    for section in new:
+        title, body = section.split("\n", 1)
+        kept[title.removeprefix("## ")] = f"{title}\n\nMeasured alone (`--only`) on:\n{machine_now}\n{body.rstrip()}"
+    return "\n\n".join([head.rstrip("\n"), *kept.values()]) + "\n"
 
 
 if __name__ == "__main__":
