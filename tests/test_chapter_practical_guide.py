@@ -295,13 +295,13 @@ def test_mlp_table_and_figure():
 def test_the_invariance_table_is_the_measurement(numbers):
     assert list(ch.invariance_rows()) == list(inv.ROWS)
     text = ch.invariance_markdown()
-    assert "| GD | no: acts as α → cα | no | yes | yes | no: acts as αᵢ → α/dᵢ² | yes |" in text
-    assert "| Momentum (torch form) | no: acts as α → cα | no | yes | yes | no: acts as αᵢ → α/dᵢ² | yes |" in text
-    adaptive = "only if ε = 0 (or ε → cε) | only if ε = 0 | no | yes | no: with ε = 0, acts as αᵢ → α/dᵢ | yes |"
+    assert "| GD | no: acts as α → cα | no | yes | yes | no: acts as αᵢ → α/uᵢ² | yes |" in text
+    assert "| Momentum (torch form) | no: acts as α → cα | no | yes | yes | no: acts as αᵢ → α/uᵢ² | yes |" in text
+    adaptive = "only if ε = 0 (or ε → cε) | only if ε = 0 | no | yes | no: with ε = 0, acts as αᵢ → α/uᵢ | yes |"
     for name in ("AdaGrad", "RMSProp", "Adam"):
         assert f"| {name} | {adaptive}" in text
     for name in ("SignGD", "Lion"):
-        assert f"| {name} | yes | yes | no | yes | no: acts as αᵢ → α/dᵢ | yes |" in text
+        assert f"| {name} | yes | yes | no | yes | no: acts as αᵢ → α/uᵢ | yes |" in text
     assert "| Lion (decay 0.1) | yes | yes | no | yes | no | no |" in text
     assert numbers["inv_c"] == inv.LOSS_SCALE and numbers["inv_steps"] == inv.STEPS
     assert numbers["inv_same"] == inv.SAME < numbers["inv_different"] == inv.DIFFERENT

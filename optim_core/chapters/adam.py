@@ -444,5 +444,6 @@ def playground() -> Playground:
         ],
         steps=300,
         readout=readout,
-        caption="Momentum (β = β₁), RMSProp (β = β₂) and Adam (β₁, β₂) with the same α on the Rosenbrock valley",
+        caption="Momentum (EMA form, β = β₁), RMSProp (β = β₂) and Adam (β₁, β₂) with the same α "
+        "on the Rosenbrock valley",
     )

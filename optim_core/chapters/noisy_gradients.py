@@ -263,7 +263,7 @@ def batch_figure():
             xscale="log",
             yscale="log",
             xlabel=r"$f(w) - f^\star$, on the line to $w^\star$",
-            ylabel=r"$B_{\mathrm{noise}}$",
+            ylabel=r"$B_{\mathrm{simple}}$",
         )
         right.legend()
     return fig
@@ -311,7 +311,7 @@ def averaging_figure():
     plots.contours(left, noisy(1, 1))
     with mpl.rc_context(plots.STYLE):
         _cloud(left, params[BURN::10, :8], SGD_COLOR, f"SGD, α = {AVG_LR:g}")
-        _cloud(left, ema(params, AVG_DECAYS[-1])[BURN::10, :8], COS_COLOR, f"EMA, γ = {AVG_DECAYS[-1]:g}")
+        _cloud(left, ema(params, AVG_DECAYS[-1])[BURN::10, :8], COS_COLOR, rf"EMA, $\beta_w$ = {AVG_DECAYS[-1]:g}")
         left.legend(loc="upper right", markerscale=6)
         x = np.arange(len(keys))
         plots.measured(
@@ -404,7 +404,7 @@ def playground() -> Playground:
             Slider("alpha", PG_LRS, 0.1, label="α (effective rate, EMA form)"),
             Slider("batch", PG_BATCHES, 1, label="batch B", fmt="g"),
             Slider("beta", PG_BETAS, 0.0, label="β (0: SGD)", fmt="g"),
-            Slider("averaging", (0.0, PG_DECAY), 0.0, label="EMA of the weights", names=("off", f"γ = {PG_DECAY:g}")),
+            Slider("averaging", (0.0, PG_DECAY), 0.0, label="EMA of the weights", names=("off", f"β_w = {PG_DECAY:g}")),
         ],
         steps=PG_STEPS,
         readout=readout,

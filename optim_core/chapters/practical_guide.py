@@ -250,8 +250,9 @@ def mlp_widest(bar: float) -> list:
 
 
 # ----- invariances --------------------------------------------------------------------------------------------
-INVARIANCE_COLUMNS = {"loss scale": "loss × c", "gradient scale": "gradient × dᵢ", "rotation": "rotation",
-                      "signed permutation": "quarter turn", "rescaling": "w → D w", "shift": "w → w + b"}  # fmt: skip
+INVARIANCE_COLUMNS = {"loss scale": "loss × c", "gradient scale": "gradient × uᵢ", "rotation": "rotation",
+                      "signed permutation": "quarter turn", "rescaling": "w → U w",
+                      "shift": "w → w + shift"}  # fmt: skip
 
 
 @functools.cache
@@ -272,7 +273,7 @@ def invariance_cell(row: dict, column: str, with_eps: bool) -> str:
     if column == "loss scale" and row["loss scale as"] == "lr x c":
         return "no: acts as α → cα"
     if column == "rescaling" and row["rescaling as"] is not None:
-        rate = "α/dᵢ²" if row["rescaling as"] == 2 else "α/dᵢ"
+        rate = "α/uᵢ²" if row["rescaling as"] == 2 else "α/uᵢ"
         return f"no: {'with ε = 0, ' if with_eps else ''}acts as αᵢ → {rate}"
     return "no"
 
@@ -421,6 +422,6 @@ def playground() -> Playground:
         ],
         steps=PG_STEPS,
         readout=_pg_readout,
-        caption=f"Each optimizer runs at k times the learning rate that was best for it after {PG_STEPS} steps "
-        "on this problem (found by a batched sweep with eight values per decade).",
+        caption="Each optimizer runs at a multiple (the slider) of the learning rate that was best for it after "
+        f"{PG_STEPS} steps on this problem (found by a batched sweep with eight values per decade).",
     )

@@ -241,7 +241,7 @@ def noise_figure(seed: int = 0):
         ax_sharp.loglog(t[1:], runs["sharpness"][:, seed], color=color, linewidth=1, label=f"σ = {sigma:g}")
     ax_sharp.axhline(2.0, color="black", linestyle=":", linewidth=1, label="stability limit 2")
     ax_loss.set(xlabel="step $t$", ylabel=r"$f(w_t) - f^\star$")
-    ax_sharp.set(xlabel="step $t$", ylabel=r"largest eigenvalue of $D_t^{1/2} H D_t^{1/2}$")
+    ax_sharp.set(xlabel="step $t$", ylabel=r"largest eigenvalue of $\alpha D_t^{-1/2} H D_t^{-1/2}$")
     ax_loss.legend(loc="lower left")
     ax_sharp.legend(loc="upper left")
     return fig

@@ -284,7 +284,7 @@ def noise_figure():
             ax.loglog(BATCH_SIZES, np.sqrt(measured_noise(where)), "o", color=color, label=f"{label}: measured")
         ax.axhline(1.0, color="#999999", lw=0.8, ls="--")
         ax.axvline(BATCH, color="#999999", lw=0.8, ls=":")
-        ax.set(xlabel="batch size $B$", ylabel=r"noise / signal $\sqrt{E\|g_B - g\|^2}\,/\,\|g\|$")
+        ax.set(xlabel="batch size $B$", ylabel=r"noise / signal $\sqrt{E\|dw_t - \nabla f\|^2}\,/\,\|\nabla f\|$")
         ax.legend(fontsize=8)
     return fig
 

@@ -277,7 +277,7 @@ def counterexample_figure():
         )
         ax_x.axhline(-1.0, color="gold", linewidth=2.5, alpha=0.6, zorder=0, label="optimum $w=-1$")
         ax_r.axhline(LIMIT_REGRET, color="#999999", linestyle="--", linewidth=1, label="$2(C-2)/3$")
-        ax_r.set(xlabel="round $t$", ylabel="average regret $R_t / t$", title="regret per round")
+        ax_r.set(xlabel="round $t$", ylabel=r"average regret $\text{Reg}_t / t$", title="regret per round")
         ax_x.legend(loc="upper right", bbox_to_anchor=(1.0, 0.9))
         ax_r.legend(loc="lower left")
     return fig
