@@ -5,16 +5,19 @@ problems.NoisyQuadratic draws it), SGD is a linear recursion driven by white noi
 
     w_t = (1 - alpha lambda) w_{t-1} - alpha xi_t;
 
-the heavy ball adds a term in w_{t-2}, and an EMA of the weights, u_t = gamma u_{t-1} + (1 - gamma) w_t, one
-more state. Every result below follows from the mean and the covariance of such a recursion:
+the heavy ball adds a term in w_{t-2}, and an EMA of the weights, u_t = beta_w u_{t-1} + (1 - beta_w) w_t (the
+book's w-bar_t), one more state. Every result below follows from the mean and the covariance of such a recursion:
 
     weight_variance        the stationary variance of w: alpha s^2 / (lambda (2 - alpha lambda)) for SGD
     loss_floor             the expected f where the noise leaves the (possibly EMA-averaged) weights
     expected_loss          E f(w_t) at every step of a run, for a constant rate or a schedule
+    expected_averaged_loss E f(u_t) at every step for the EMA u_t of the weights, started at u_0 = w_0
     ema_variance_ratio     what an EMA of the weights leaves of the variance
-    tail_average_variance  the variance of the plain mean of n successive iterates (Polyak-Ruppert)
+    tail_average_variance  the variance of the plain mean of the last n iterates (tail averaging; Polyak-Ruppert
+                           averaging is the mean of all iterates)
     stationary_covariance  the general solver (a discrete Lyapunov equation) behind averaged_variance
     noise_scale, two_batch_noise_scale   McCandlish et al.'s (2018) simple noise scale, exact and estimated
+    critical_noise_scale   their B_noise = tr(H Sigma) / (G^T H G), which uses the curvature too
     adam_mean_step, replayed_directions  Adam's mean step under noise (Balles & Hennig, 2018), and its measurement
 
 Momentum is in its EMA form (the article's): v_t = beta v_{t-1} + (1 - beta) dw_t, w_t = w_{t-1} - alpha v_t, so
@@ -105,7 +108,7 @@ def ema_variance_ratio(lr, curvature, decay) -> np.ndarray:
 
 
 def tail_average_variance(lr, curvature, noise_var, n) -> np.ndarray:
-    """The variance of the mean of n successive stationary SGD iterates (Polyak-Ruppert averaging):
+    """The variance of the mean of n successive stationary SGD iterates (tail averaging):
     V/n ((1 + rho)/(1 - rho) - 2 rho (1 - rho^n) / (n (1 - rho)^2)), rho = 1 - alpha lambda, V the weights'
     variance. For large n it tends to s^2 / (lambda^2 n), whatever alpha is."""
     rho, n = 1.0 - _f(lr) * _f(curvature), _f(n)
@@ -141,11 +144,42 @@ def expected_loss(problem, lr, steps: int, beta=0.0, x0=None) -> np.ndarray:
     return out
 
 
+def expected_averaged_loss(problem, lr, steps: int, decay, beta=0.0, x0=None) -> np.ndarray:
+    """E f(u_t) for t = 0..steps of the EMA u_t = decay u_{t-1} + (1 - decay) w_t of the weights of SGD or the heavy
+    ball (EMA form) at a constant rate lr on a NoisyQuadratic, started at u_0 = w_0 = x0 (default the problem's
+    start), exactly: per eigen-direction the mean and the covariance of the state (w_t, w_{t-1}, u_t) of
+    `linear_system`. decay = 0 gives expected_loss. lr, decay and beta broadcast; shape (steps + 1, *grid)."""
+    lam, s2, lr, decay, beta = _directions(problem, lr, decay, beta)
+    m, c = linear_system(lr, lam, beta, decay)  # (..., d, 3, 3), (..., d, 3)
+    z = problem.basis.T @ _f(problem.x0 if x0 is None else x0)
+    mean = np.broadcast_to(z[:, None], c.shape).copy()
+    q = s2[:, None, None] * c[..., :, None] * c[..., None, :]
+    cov = np.zeros_like(q)
+    out = np.empty((steps + 1, *mean.shape[:-2]))
+    out[0] = np.sum(0.5 * lam * mean[..., 2] ** 2, axis=-1)
+    with np.errstate(all="ignore"):
+        for t in range(1, steps + 1):
+            mean = np.einsum("...ij,...j->...i", m, mean)
+            cov = m @ cov @ np.swapaxes(m, -1, -2) + q
+            out[t] = np.sum(0.5 * lam * (mean[..., 2] ** 2 + cov[..., 2, 2]), axis=-1)
+    return out
+
+
 def noise_scale(problem, w) -> np.ndarray:
     """McCandlish et al.'s simple noise scale B_simple = tr(Sigma) / |G|^2 of a NoisyQuadratic at w: the total
     per-sample noise variance sum_i sigma_i^2 over the squared true gradient. It grows without bound near w*."""
     g = problem.grad(w)
     return np.sum(_f(problem.sigmas) ** 2) / np.sum(g * g, axis=-1)
+
+
+def critical_noise_scale(problem, w) -> np.ndarray:
+    """McCandlish et al.'s B_noise = tr(H Sigma) / (G^T H G) of a NoisyQuadratic at w, with Sigma the per-sample
+    noise covariance: the batch at which a step's expected improvement is half its noiseless value. In the
+    eigen-directions, sum_i lambda_i sigma_i^2 / sum_i lambda_i g_i^2. It equals noise_scale when H is a multiple of
+    the identity."""
+    lam = _f(problem.curvatures)
+    g = _f(problem.grad(w)) @ problem.basis  # the gradient's components along the eigen-directions
+    return np.sum(lam * _f(problem.sigmas) ** 2) / np.sum(lam * g * g, axis=-1)
 
 
 def two_batch_noise_scale(small, big, b_small: int, b_big: int, n_samples: int | None = None) -> dict:

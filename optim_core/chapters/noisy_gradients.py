@@ -5,11 +5,12 @@ sigma^2 / B along each eigen-direction (problems.NoisyQuadratic, sigma = 1). Ove
 measures, and compares with the closed forms of optim_core.noise: (1) SGD's stationary variance and loss floor,
 which grow with alpha and shrink with B; (2) speed against floor: the exact expected loss of every constant rate
 and of a cosine schedule over one budget, the best cosine below every constant rate; (3) the floor along a fixed
-alpha / B (the linear scaling rule) and where it breaks, and the simple noise scale B_noise estimated from
-minibatch gradients alone, on the noisy quadratic and on the digits MLP (where it gives the digits chapter's
-break-even batch); (4) the heavy ball's stationary variance at a fixed effective rate; (5) Adam's mean step
-m_hat / sqrt(v_hat) against E[dw] / sqrt(E[dw]^2 + sigma^2 / B); (6) the floor of an EMA of the weights and of a
-Polyak-Ruppert average.
+alpha / B (the linear scaling rule) and where it breaks, and the simple noise scale B_simple estimated from
+minibatch gradients alone (next to B_noise, which weighs by the curvature), on the noisy quadratic and on the
+digits MLP (where it gives the digits chapter's break-even batch); (4) the heavy ball's stationary variance at a
+fixed effective rate; (5) Adam's mean step m_hat / sqrt(v_hat) against E[dw] / sqrt(E[dw]^2 + sigma^2 / B);
+(6) the floor of an EMA of the weights and of a tail average, and how soon the EMA gets there from the ravine's
+start, against SGD at the lower rate with the same floor.
 
 Every number the prose quotes is in `numbers()`; tests/test_chapter_noisy_gradients.py pins each measurement
 against its closed form within a Monte Carlo tolerance derived from the number of seeds and the autocorrelation.
@@ -37,6 +38,7 @@ START, ORIGIN = RAVINE.x0, np.zeros(2)
 SEEDS, STEPS, BURN = 32, 1500, 500
 LRS = np.array([0.05, 0.1, 0.2, 0.4])  # alpha L from 0.2 to 1.6 (GD's limit is 2 / L = 0.5)
 BATCHES = (1, 2, 4, 8)  # LRS / BATCHES has the diagonal alpha / B = 0.05
+TURN_ANGLE, TURN_SEEDS, TURN_STEPS, TURN_LR = 0.7, 4, 300, 0.2  # the turned ravine of the tests (radians)
 BETAS = np.array([0.0, 0.5, 0.9])  # Momentum, EMA form: alpha is the effective rate
 CLOUD_LRS = (0.1, 0.4)
 # 2: a budget of BUDGET steps from the ravine's start, constant alpha against a cosine from a peak alpha
@@ -50,6 +52,7 @@ DIGITS_BATCHES, DIGITS_DRAWS, DIGITS_LR, DIGITS_STEPS = (16, 256), 200, 0.01, 30
 ADAM_NSR, ADAM_STEPS, ADAM_START, ADAM_LR = np.geomspace(0.125, 8.0, 7), 2500, 500, 1e-3
 # 6: SGD at AVG_LR, its weights averaged by EMAs and over tail windows of AVG_WINDOW steps
 AVG_LR, AVG_DECAYS, AVG_WINDOW, AVG_SEEDS, AVG_STEPS = 0.2, (0.9, 0.99), 500, 64, 2500
+REACH, REACH_STEPS = 2.0, 2000  # from the start: steps until E f is within REACH times the EMA's floor (exact)
 # the playground
 PG_LRS, PG_BATCHES, PG_BETAS, PG_DECAY, PG_STEPS = (0.02, 0.05, 0.1, 0.2, 0.4), (1, 4, 16), (0.0, 0.5, 0.9), 0.95, 200
 # the book's colours for SGD, Momentum and Adam; the others tell settings of one method apart (a schedule, an average)
@@ -113,7 +116,7 @@ def schedule_runs() -> dict:
 # ----- 3: the noise scale -------------------------------------------------------------------------------------
 @functools.cache
 def quadratic_noise_scale() -> dict:
-    """B_noise at START x NS_FRACTIONS: 'exact' (tr Sigma / |G|^2) and the two-batch estimate from NS_BATCHES
+    """B_simple at START x NS_FRACTIONS: 'exact' (tr Sigma / |G|^2) and the two-batch estimate from NS_BATCHES
     minibatch gradients ('scale', 'scale_se'), with the loss f at each point."""
     out = {"f": [], "exact": [], "scale": [], "scale_se": []}
     for frac in NS_FRACTIONS:
@@ -172,6 +175,13 @@ def averaging_runs() -> dict:
     pred.update({f"ema{g:g}": noise.loss_floor(problem, AVG_LR, decay=g) for g in AVG_DECAYS})
     result = {k: {"mean": float(m), "se": float(s), "predicted": float(pred[k])} for k, (m, s) in out.items()}
     return {**result, "trajectory": traj}
+
+
+def steps_to_reach(lr: float, decay: float, target: float) -> int:
+    """The first step at which E f of SGD at lr from the start (of its EMA with `decay`, started at w_0, if decay > 0)
+    is at most `target`, from the exact expected loss."""
+    loss = noise.expected_averaged_loss(noisy(1, 1, START), lr, REACH_STEPS, decay)  # decay 0: expected_loss
+    return int(np.argmax(loss <= target)) if np.any(loss <= target) else -1
 
 
 def same_floor_lr(floor: float) -> float:
@@ -242,7 +252,7 @@ def schedule_figure():
 
 def batch_figure():
     """Left: the floor along alpha / B = LRS[0] against B, measured and exact, with its small-alpha-lambda limit.
-    Right: B_noise on the noisy ravine against f, exact and estimated from minibatch gradients alone."""
+    Right: B_simple on the noisy ravine against f, exact and estimated from minibatch gradients alone."""
     fig, (left, right) = plots.figure(ncols=2, width=4.6, height=3.6)
     floors, ns, ratio, k = floor_runs(), quadratic_noise_scale(), LRS[0] / BATCHES[0], np.arange(len(BATCHES))
     bs = np.linspace(1, 2 / (L * ratio) * 0.985, 200)
@@ -333,13 +343,18 @@ def numbers() -> dict:
     var, var_pred, var_se = floors["var"][0, i1], direction_variance(0.1), floors["var_se"][0, i1]
     c, s = int(np.argmin(r["const_exact"][-1])), int(np.argmin(r["cos_exact"][-1]))
     mc, ms = int(np.argmin(r["const"][-1])), int(np.argmin(r["cos"][-1]))
+    ema_floor = avg["ema0.99"]["predicted"]
+    same, adam = same_floor_lr(ema_floor), Adam(ADAM_LR)
     out = {
         "mu": MU, "L": L, "sigma": SIGMA, "seeds": SEEDS, "steps": STEPS, "burn": BURN,
         # 1. the floor
         "var1": var[0], "var1_se": var_se[0], "var1_pred": var_pred[0],
         "var2": var[1], "var2_se": var_se[1], "var2_pred": var_pred[1],
         "floor": floors["loss"][0, i1], "floor_se": floors["loss_se"][0, i1], "floor_pred": pred[0, i1],
-        "floor_small": 0.1 * 2 * SIGMA**2 / 4,
+        "floor_small": 0.1 * 2 * SIGMA**2 / 4, "lr_lo": LRS[i1], "lr_hi": LRS[i4], "aL_hi": LRS[i4] * L,
+        "floor_04_rise": pred[0, i4] / pred[0, i1], "gain_hi": 1 / (2 - LRS[i4] * L), "gain_lo": 0.5,
+        "b_lo": BATCHES[0], "b_hi": BATCHES[-1], "b8_drop": pred[0, i4] / pred[-1, i4],
+        "turn_angle": TURN_ANGLE, "turn_seeds": TURN_SEEDS,
         "floor_04": floors["loss"][0, i4], "floor_04_pred": pred[0, i4],
         "floor_04_b8": floors["loss"][-1, i4], "floor_04_b8_pred": pred[-1, i4],
         # 2. speed against floor
@@ -357,11 +372,17 @@ def numbers() -> dict:
         "ns_start": ns["scale"][0], "ns_start_se": ns["scale_se"][0], "ns_start_exact": ns["exact"][0],
         "ns_near": ns["scale"][-1], "ns_near_se": ns["scale_se"][-1], "ns_near_exact": ns["exact"][-1],
         "ns_near_f": ns["f"][-1], "ns_draws": NS_SEEDS * NS_STEPS,
+        "ns_b_small": NS_BATCHES[0], "ns_b_big": NS_BATCHES[1],
+        "kappa": L / MU, "bnoise_start": noise.critical_noise_scale(noisy(1, 1), START),
+        "bnoise_near": noise.critical_noise_scale(noisy(1, 1), NS_FRACTIONS[-1] * START),
+        "dg_b_small": DIGITS_BATCHES[0], "dg_b_big": DIGITS_BATCHES[1],
         "dg_start": dg["start"]["exact"], "dg_est": dg["start"]["scale"], "dg_est_se": dg["start"]["scale_se"],
         "dg_break_even": dg["start"]["break_even"], "dg_trained": dg["trained"]["exact"],
         "dg_trained_break_even": dg["trained"]["break_even"], "dg_steps": DIGITS_STEPS, "dg_lr": DIGITS_LR,
         "dg_draws": DIGITS_DRAWS,
         # 4. momentum at a fixed effective rate
+        "n_lrs": len(LRS), "n_betas": len(BETAS), "n_alpha_lambda": 2 * len(LRS), "mom_beta": BETAS[2],
+        "mom_small_lr": LRS[0], "mom_small_amu": LRS[0] * MU,
         "mom_small_gd": m["var"][0, 0, 0], "mom_small_09": m["var"][0, 2, 0],
         "mom_small_se": max(m["var_se"][0, 0, 0], m["var_se"][0, 2, 0]),
         "mom_small_pred": direction_variance(0.05, 1, 0.9)[0], "mom_small_limit": 0.05 * SIGMA**2 / (2 * MU),
@@ -373,12 +394,19 @@ def numbers() -> dict:
         "adam_low": a["mean"][0], "adam_low_pred": a["predicted"][0], "adam_nsr_low": ADAM_NSR[0],
         "adam_one": a["mean"][3], "adam_one_pred": a["predicted"][3],
         "adam_high": a["mean"][-1], "adam_high_pred": a["predicted"][-1], "adam_nsr_high": ADAM_NSR[-1],
-        "adam_max_dev": np.max(np.abs(a["mean"] - a["predicted"]) / a["predicted"]),
+        "adam_max_dev": np.max(np.abs(a["mean"] - a["predicted"]) / a["predicted"]), "adam_n": len(ADAM_NSR),
+        "adam_beta2": adam.beta2, "adam_rms_floor": np.sqrt((1 - adam.beta1) / (1 + adam.beta1)),
         # 6. averaging
         "avg_lr": AVG_LR, "avg_window": AVG_WINDOW, "avg_seeds": AVG_SEEDS, "avg_steps": AVG_STEPS,
         **{f"avg_{k}": avg[k]["mean"] for k in ("raw", "ema0.9", "ema0.99", "tail")},
         **{f"avg_{k}_pred": avg[k]["predicted"] for k in ("raw", "ema0.9", "ema0.99", "tail")},
-        "avg_same_lr": same_floor_lr(avg["ema0.99"]["predicted"]),
+        "avg_same_lr": same, "avg_same_ratio": AVG_LR / same,
+        "avg_decay1": AVG_DECAYS[0], "avg_decay2": AVG_DECAYS[1], "pg_decay": PG_DECAY,
+        "avg_aL": AVG_LR * L, "avg_amu": AVG_LR * MU,
+        "avg_ratio_w1": noise.ema_variance_ratio(AVG_LR, MU, AVG_DECAYS[1]),
+        "avg_ratio_w2": noise.ema_variance_ratio(AVG_LR, L, AVG_DECAYS[1]), "avg_reach": REACH,
+        "avg_reach_sgd": steps_to_reach(same, 0.0, REACH * ema_floor),
+        "avg_reach_ema": steps_to_reach(AVG_LR, AVG_DECAYS[1], REACH * ema_floor),
     }  # fmt: skip
     return {k.replace(".", ""): v for k, v in out.items()}
 
