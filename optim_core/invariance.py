@@ -31,6 +31,7 @@ from optim_core.problems import SURFACES, GradientScaled, Quadratic, Transformed
 from optim_core.rmsprop import RMSProp
 from optim_core.run import _gradient, run
 from optim_core.signgd import SignGD
+from optim_core.tables import markdown_table
 
 SAME = 1e-10  # a relative gap at most this: the same path, up to rounding
 DIFFERENT = 1e-3  # at least this: a clear difference
@@ -185,3 +186,35 @@ def measure_row(cls, settings: dict, problems, steps: int) -> dict:
     powers = {rescaling_power(eps0, p, steps) for p in problems}
     out["rescaling as"] = powers.pop() if len(powers) == 1 else None
     return out
+
+
+# ----- the invariance table, written from the measurements -----------------------------------------------
+COLUMNS = {"loss scale": "loss × c", "gradient scale": "gradient × uᵢ", "rotation": "rotation",
+           "signed permutation": "quarter turn", "rescaling": "w → U w", "shift": "w → w + shift"}  # fmt: skip
+
+
+def table_cell(row: dict, column: str, with_eps: bool) -> str:
+    """The words for one cell of the table: `row` is a `measure_row` result, `with_eps` whether the method has
+    an eps (then the rescaling cell says that its "acts as" holds with eps = 0)."""
+    verdict = row[column]
+    if verdict == "yes":
+        return "yes"
+    if verdict == "eps = 0":
+        return "only if ε = 0 (or ε → cε)" if row.get(f"{column} as") == "eps x c" else "only if ε = 0"
+    if column == "loss scale" and row["loss scale as"] == "lr x c":
+        return "no: acts as α → cα"
+    if column == "rescaling" and row["rescaling as"] is not None:
+        rate = "α/uᵢ²" if row["rescaling as"] == 2 else "α/uᵢ"
+        return f"no: {'with ε = 0, ' if with_eps else ''}acts as αᵢ → {rate}"
+    return "no"
+
+
+def table_markdown(measured: dict, rows: dict = ROWS) -> str:
+    """The table as Markdown: one line per label of `measured` (label -> `measure_row` result), built as in
+    `rows` (label -> (class, settings)), one column per transformation of COLUMNS."""
+    cells = []
+    for label, row in measured.items():
+        cls, settings = rows[label]
+        with_eps = hasattr(cls(**settings), "eps")
+        cells.append([label, *(table_cell(row, c, with_eps) for c in COLUMNS)])
+    return markdown_table(["optimizer", *COLUMNS.values()], cells)

@@ -208,3 +208,20 @@ def test_settled_moves_and_period_mean():
     assert settled_moves(beta2=0.999)["Adam"].sum() < 0  # a long memory: Adam follows the mean slope
     np.testing.assert_allclose(settled_moves(beta2=1e-12)["Adam"], [-1.0, 1.0, 1.0], atol=1e-5)  # sign descent
     assert period_mean(np.array([5.0, 1.0, 2.0, 3.0])) == 2.0 and period_mean(np.arange(6.0), period=2) == 4.5
+
+
+def test_table_cells_and_markdown_are_written_from_the_measurement():
+    gd = {"loss scale": "no", "loss scale as": "lr x c", "gradient scale": "no", "rotation": "yes",
+          "signed permutation": "yes", "rescaling": "no", "rescaling as": 2, "shift": "yes"}  # fmt: skip
+    adam = gd | {"loss scale": "eps = 0", "loss scale as": "eps x c", "gradient scale": "eps = 0",
+                 "rotation": "no", "rescaling as": 1}  # fmt: skip
+    assert inv.table_cell(gd, "loss scale", False) == "no: acts as α → cα"
+    assert inv.table_cell(gd, "rescaling", False) == "no: acts as αᵢ → α/uᵢ²"
+    assert inv.table_cell(adam, "loss scale", True) == "only if ε = 0 (or ε → cε)"
+    assert inv.table_cell(adam, "gradient scale", True) == "only if ε = 0"
+    assert inv.table_cell(adam, "rescaling", True) == "no: with ε = 0, acts as αᵢ → α/uᵢ"
+    text = inv.table_markdown({"GD": gd, "Adam": adam}, {"GD": (GD, {"lr": 0.1}), "Adam": (Adam, {"lr": 0.1})})
+    lines = text.splitlines()
+    assert lines[0] == "| optimizer | " + " | ".join(inv.COLUMNS.values()) + " |" and len(lines) == 4
+    assert lines[2] == "| GD | no: acts as α → cα | no | yes | yes | no: acts as αᵢ → α/uᵢ² | yes |"
+    assert lines[3].startswith("| Adam | only if ε = 0 (or ε → cε) | only if ε = 0 | no | yes |")

@@ -13,8 +13,11 @@
   with "good" = a validation loss within a factor MLP_BAR of the best any optimizer reached with that seed.
   Each optimizer's grid spans three decades around its good band, eight points per decade; the tests check
   that no band touches the end of its grid.
+- Where the best rate sits: the spread (decades) of an optimizer's best rates, only over the problems where
+  it has a good rate, and over the problems where every method with a spread has one.
+- Gradient descent at the edge of its band on the ravine: the grid's best rate, 2/(mu + L) and EDGE_LR.
 - Invariances: `optim_core.invariance.measure_row` for every row of `invariance.ROWS`; the table's cells are
-  written from what the runs show (tests/test_invariance.py proves each row on three problems).
+  written from what the runs show by `invariance.table_markdown` (tests/test_invariance.py proves each row).
 
 The sweeps are cached (functools.cache) and run with single-threaded BLAS.
 """
@@ -27,7 +30,7 @@ import matplotlib as mpl
 import numpy as np
 import scipy.optimize
 
-from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, SignGD, plots
+from optim_core import GD, AdaGrad, Adam, AdamW, Lion, Momentum, RMSProp, SignGD, plots, run, theory
 from optim_core import invariance as inv
 from optim_core.base import state_count
 from optim_core.chapters import register
@@ -79,6 +82,9 @@ PG_STEPS = 300
 PG_PROBLEMS = ("ravine", "Rosenbrock")
 PG_OPTIMIZERS = ("GD", "Momentum", "AdaGrad", "RMSProp", "Adam", "Lion")
 PG_MULTIPLIERS = tuple(np.round(np.logspace(-2, 2, 13), 4))  # three per decade, 1 included
+# ----- where the best rate sits; gradient descent at the edge of its band ---------------------------------
+SPREAD_NAMES = ("GD", "Momentum", "AdaGrad", "RMSProp", "Adam")  # SignGD and Lion have no good rate anywhere
+EDGE_LR = 0.49  # just below gradient descent's threshold 2/L = 0.5 on the ravine
 
 
 # ----- experiments ---------------------------------------------------------------------------------------
@@ -181,19 +187,44 @@ def next_lr(lr: float) -> float:
     return float(LRS[np.searchsorted(LRS, lr, side="right")])
 
 
+def per_decade_for(points: int) -> int:
+    """Grid points per decade that always land one in a band of `points` contiguous good points of LRS: the
+    band spans (points - 1) / PER_DECADE decades between its outermost good points."""
+    return -(-PER_DECADE // (points - 1))
+
+
 def grid_exercise(opt_name: str = "Adam", problem_name: str = "digits") -> dict:
     """The good band's size in grid points, its span between the outermost good points (decades), and the
     number of grid points per decade that always lands one point in it."""
     points = int(good(opt_name, problem_name).sum())
-    span = (points - 1) / PER_DECADE
-    per_decade = int(np.ceil(1 / span))
-    return {"points": points, "span": span, "per_decade": per_decade, "spacing": 1 / per_decade}
+    per_decade = per_decade_for(points)
+    return {"points": points, "span": (points - 1) / PER_DECADE, "per_decade": per_decade, "spacing": 1 / per_decade}
 
 
-def best_lr_spread(opt_name: str) -> float:
-    """How far apart (in decades) the optimizer's best learning rates on the three problems lie."""
-    lrs = [best_lr(opt_name, p) for p in PROBLEMS]
+def good_problems(opt_name: str) -> tuple:
+    """The problems of PROBLEMS on which the optimizer has at least one good learning rate."""
+    return tuple(p for p in PROBLEMS if width(opt_name, p) > 0)
+
+
+def common_problems() -> tuple:
+    """The problems on which every optimizer of SPREAD_NAMES has a good learning rate."""
+    return tuple(p for p in PROBLEMS if all(p in good_problems(o) for o in SPREAD_NAMES))
+
+
+def best_lr_spread(opt_name: str, problems: tuple) -> float:
+    """How far apart (in decades) the optimizer's best learning rates on `problems` lie."""
+    lrs = [best_lr(opt_name, p) for p in problems]
     return float(np.log10(max(lrs) / min(lrs)))
+
+
+def gd_edge_gaps() -> dict:
+    """Gradient descent's final gap on the ravine (STEPS["ravine"] steps) at the grid's best rate, at the best
+    rate 2 / (mu + L) of the theory (not on the grid), and at EDGE_LR, just below the threshold 2 / L."""
+    ravine = problem("ravine")
+    lrs = {"grid": best_lr("GD", "ravine"), "star": theory.gd_best(ravine.mu, ravine.L)[0], "edge": EDGE_LR}
+    traj = run(GD(np.array(list(lrs.values()))[:, None]), ravine, steps=STEPS["ravine"])
+    gaps = {key: float(gap) for key, gap in zip(lrs, traj.final_loss - ravine.f_min, strict=True)}
+    return gaps | {"star_lr": lrs["star"]}
 
 
 def largest_good_lr(opt_name: str, problem_name: str) -> float:
@@ -250,11 +281,6 @@ def mlp_widest(bar: float) -> list:
 
 
 # ----- invariances --------------------------------------------------------------------------------------------
-INVARIANCE_COLUMNS = {"loss scale": "loss × c", "gradient scale": "gradient × uᵢ", "rotation": "rotation",
-                      "signed permutation": "quarter turn", "rescaling": "w → U w",
-                      "shift": "w → w + shift"}  # fmt: skip
-
-
 @functools.cache
 def invariance_rows() -> dict:
     """label -> `invariance.measure_row` of each row of invariance.ROWS, on invariance.PROBLEMS together."""
@@ -263,28 +289,9 @@ def invariance_rows() -> dict:
     }
 
 
-def invariance_cell(row: dict, column: str, with_eps: bool) -> str:
-    """The table's words for one measured cell."""
-    verdict = row[column]
-    if verdict == "yes":
-        return "yes"
-    if verdict == "eps = 0":
-        return "only if ε = 0 (or ε → cε)" if row.get(f"{column} as") == "eps x c" else "only if ε = 0"
-    if column == "loss scale" and row["loss scale as"] == "lr x c":
-        return "no: acts as α → cα"
-    if column == "rescaling" and row["rescaling as"] is not None:
-        rate = "α/uᵢ²" if row["rescaling as"] == 2 else "α/uᵢ"
-        return f"no: {'with ε = 0, ' if with_eps else ''}acts as αᵢ → {rate}"
-    return "no"
-
-
 def invariance_markdown() -> str:
-    """The invariance table as Markdown, every cell written from the runs."""
-    cells = []
-    for label, row in invariance_rows().items():
-        with_eps = hasattr(inv.ROWS[label][0](**inv.ROWS[label][1]), "eps")
-        cells.append([label, *(invariance_cell(row, c, with_eps) for c in INVARIANCE_COLUMNS)])
-    return markdown_table(["optimizer", *INVARIANCE_COLUMNS.values()], cells)
+    """The invariance table as Markdown, every cell written from the runs (`invariance.table_markdown`)."""
+    return inv.table_markdown(invariance_rows())
 
 
 # ----- tables and figures ----------------------------------------------------------------------------------
@@ -360,36 +367,52 @@ def numbers() -> dict:
     """Every value the chapter's prose quotes, under its glue name."""
     table, small, one_copy = memory_table(), memory_table(n_params=1.3e9), N_PARAMS * BYTES / GB
     out = {"one_copy": one_copy, "n_params_billion": N_PARAMS / 1e9, "arrays_GD": table["GD"]["arrays"]}
-    out |= {
-        "state_Adam": table["Adam"]["state_gb"],
-        "lion_saving": table["Adam"]["state_gb"] - table["Lion"]["state_gb"],
-    }
+    out |= {"bytes": BYTES, "arrays_max": max(row["arrays"] for row in table.values())}
+    adam = table["Adam"]["state_gb"]
+    out["state_Adam"], out["lion_saving"] = adam, adam - table["Lion"]["state_gb"]
     out |= {f"total_{name}": table[name]["total_gb"] for name in ("GD", "Lion", "Adam", "AMSGrad")}
-    out |= {
-        "small_copy": 1.3e9 * BYTES / GB,
-        "small_adam": small["Adam"]["total_gb"],
-        "small_lion": small["Lion"]["total_gb"],
-    }
-    # learning-rate sensitivity
+    out |= {"small_copy": 1.3e9 * BYTES / GB, "small_adam": small["Adam"]["total_gb"]}
+    out["small_lion"] = small["Lion"]["total_gb"]
+    # learning-rate sensitivity: the settings, then the results
+    out |= {"n_lrs": len(LRS), "lr_min": float(LRS[0]), "lr_max": float(LRS[-1]), "per_decade": PER_DECADE}
+    out |= {"factor": FACTOR, "floor": FLOOR, "digits_l2": DIGITS_L2, "batch": softmax().batch_size}
+    out |= {f"steps_{p}": STEPS[p] for p in ("ravine", "Rosenbrock", "digits")}
+    out["one_minus_beta"] = float(1 - MEMORY_OPTIMIZERS["Momentum"].beta)  # at its default beta
     out |= {"digits_f_min": softmax_f_min(), "target_ravine": target("ravine"), "target_digits": target("digits")}
     quoted = ("Adam ravine ravine45 Rosenbrock digits", "Momentum Rosenbrock Rosenbrock45 digits")
-    quoted += ("RMSProp ravine45 digits", "GD ravine", "SignGD ravine", "Lion digits")  # optimizer, then problems
+    quoted += ("RMSProp ravine ravine45 digits", "GD ravine", "SignGD ravine", "Lion digits")  # fmt: skip
     out |= {f"width_{o}_{p}": width(o, p) for o, *ps in map(str.split, quoted) for p in ps}
     out |= {"turn": TURN, "adam_gap_Rosenbrock45": float(final_gaps("Adam", "Rosenbrock45").min())}
-    out |= {f"spread_{o}": best_lr_spread(o) for o in ("GD", "Momentum", "AdaGrad", "RMSProp", "Adam")}
-    out |= {"best_GD_Rosenbrock": best_lr("GD", "Rosenbrock"), "best_GD_digits": best_lr("GD", "digits")}
+    # where the best rate sits: over the problems where the optimizer has a good rate, and over the common ones
+    out |= {f"spread_good_{o}": best_lr_spread(o, good_problems(o)) for o in SPREAD_NAMES}
+    out |= {f"n_good_{o}": len(good_problems(o)) for o in SPREAD_NAMES}
+    out |= {f"spread_common_{o}": best_lr_spread(o, common_problems()) for o in SPREAD_NAMES}
+    out["n_common"] = len(common_problems())
+    # gradient descent at the edge of its band, and how fine a grid must be
+    edge = gd_edge_gaps()
+    out |= {"gd_star_lr": float(edge["star_lr"]), "edge_lr": EDGE_LR}
+    out |= {"gap_gd_grid": edge["grid"], "gap_gd_star": edge["star"], "gap_gd_edge": edge["edge"]}
+    narrowest = min(w for w in widths().values() if w > 0)
+    out["decade_per_decade"], out["gd_per_decade"] = (
+        per_decade_for(PER_DECADE),
+        grid_exercise("GD", "ravine")["per_decade"],
+    )
+    out |= {"narrow_width": narrowest, "narrow_per_decade": per_decade_for(round(narrowest * PER_DECADE))}
     largest = largest_good_lr("GD", "ravine")
     out |= {"gd_largest_good": largest, "gd_next_lr": next_lr(largest), "two_over_L": 2 / problem("ravine").L}
     out |= {f"adam_{key}": value for key, value in grid_exercise("Adam", "digits").items()}
     # the digits MLP: mean widths over the seeds at each bar
     out |= {"mlp_seeds": len(MLP_SEEDS), "mlp_steps": MLP_STEPS, "mlp_bar": MLP_BAR, "mlp_decades": MLP_DECADES}
-    quoted = {"125": ("RMSProp", "Adam"), "15": ("Adam", "Momentum", "RMSProp", "GD", "Lion")}
+    mlp = digits_mlp(seed=MLP_SEEDS[0])
+    out |= {"mlp_inputs": mlp.x.shape[1], "mlp_hidden": mlp.hidden, "mlp_batch": mlp.batch_size}
+    out["mlp_more_seeds"] = len(MLP_SEEDS) - 1  # the seeds beyond the softmax regression's one
+    quoted = {"125": ("RMSProp", "Adam", "Momentum"), "15": ("Adam", "Momentum", "RMSProp", "GD", "Lion", "SignGD")}
     quoted["2"] = ("Adam", "Momentum")  # bar key -> the optimizers whose mean width the prose quotes
     for bar, (key, names) in zip(MLP_BARS, quoted.items(), strict=True):
         out |= {f"mlp{key}_{o}": float(mlp_widths(bar)[o].mean()) for o in names}
     # invariances
     out |= {"inv_c": inv.LOSS_SCALE, "inv_steps": inv.STEPS, "inv_same": inv.SAME, "inv_different": inv.DIFFERENT}
-    out |= {"inv_turn": inv.TURN, "mlp_bar_low": MLP_BARS[0], "mlp_bar_high": MLP_BARS[-1]}
+    out |= {"inv_turn": inv.TURN, "mlp_bar_low": MLP_BARS[0], "mlp_bar_high": MLP_BARS[-1], "pg_steps": PG_STEPS}
     # the exercise on schedules
     out |= {
         "sched_Lion_digits": scheduled_width("Lion", "digits"),
@@ -423,5 +446,5 @@ def playground() -> Playground:
         steps=PG_STEPS,
         readout=_pg_readout,
         caption="Each optimizer runs at a multiple (the slider) of the learning rate that was best for it after "
-        f"{PG_STEPS} steps on this problem (found by a batched sweep with eight values per decade).",
+        f"{PG_STEPS} steps on this problem (found by a batched sweep with {PER_DECADE} values per decade).",
     )
