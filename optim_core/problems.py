@@ -545,6 +545,11 @@ class Wrapped:
     def grad(self, x):
         return self.problem.grad(x)
 
+    @property
+    def batch_shape(self) -> tuple:
+        """The wrapped problem's own batch (seeds, say), if it has one."""
+        return getattr(self.problem, "batch_shape", ())
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class WithL2(Wrapped):
@@ -644,10 +649,6 @@ class Turned(Wrapped):
     def name(self) -> str:
         return f"{getattr(self.problem, 'name', 'problem')}, turned {self.degrees:g}°"
 
-    @property
-    def batch_shape(self) -> tuple:
-        return getattr(self.problem, "batch_shape", ())
-
     def own(self, x) -> np.ndarray:
         """Points of the turned plane in the problem's own coordinates, R^T x."""
         return _turn(self.matrix.T, x)
@@ -737,10 +738,6 @@ class Transformed(Wrapped):
     def name(self) -> str:
         return f"{self.problem.name}, transformed"
 
-    @property
-    def batch_shape(self) -> tuple:
-        return getattr(self.problem, "batch_shape", ())
-
     def forward(self, w) -> np.ndarray:
         """u = A w + b: a point (or path) of the old problem in the new coordinates."""
         return _apply(self.matrix, w) + self.shift
@@ -790,10 +787,6 @@ class GradientScaled(Wrapped):
             raise ValueError(f"factors must be one number or one per coordinate (got shape {d.shape})")
         d.setflags(write=False)
         object.__setattr__(self, "factors", d)
-
-    @property
-    def batch_shape(self) -> tuple:
-        return getattr(self.problem, "batch_shape", ())
 
     def grad(self, x):
         return self.factors * self.problem.grad(x)

@@ -3,6 +3,7 @@ vectorization over a batch of models, determinism, accuracy, and that training l
 
 import numpy as np
 import pytest
+from numeric import central_differences
 
 from optim_core import GD, Adam, run
 from optim_core.models import MLP, DigitsSplit, SoftmaxRegression, digits_split
@@ -20,16 +21,6 @@ def small(model, **kwargs):
 
 def random_point(problem, seed=1, scale=0.5):
     return np.random.default_rng(seed).normal(scale=scale, size=problem.dim)
-
-
-def central_differences(fun, w, h=1e-5):
-    """The gradient of the scalar function `fun` at w, coordinate by coordinate."""
-    out = np.empty_like(w)
-    for i in range(w.size):
-        e = np.zeros_like(w)
-        e[i] = h
-        out[i] = (fun(w + e) - fun(w - e)) / (2 * h)
-    return out
 
 
 MODELS = [

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from numeric import central_differences
 
 from optim_core.problems import SURFACES, Beale, Quadratic, Rosenbrock, Saddle, SparseLogistic, Wrapped
 
@@ -31,15 +32,6 @@ def random_points(problem, n, seed=0):
     return rng.normal(size=(n, dim(problem)))
 
 
-def central_difference(f, x, h=1e-5):
-    g = np.empty_like(x)
-    for i in range(x.size):
-        step = np.zeros_like(x)
-        step[i] = h * max(1.0, abs(x[i]))
-        g[i] = (f(x + step) - f(x - step)) / (2 * step[i])
-    return g
-
-
 @pytest.mark.parametrize("problem", PROBLEMS.values(), ids=PROBLEMS.keys())
 def test_grad_matches_finite_differences(problem):
     # Central differences with h = 1e-5 are accurate to ~1e-8 of the gradient's size on these problems;
@@ -48,7 +40,7 @@ def test_grad_matches_finite_differences(problem):
         g = problem.grad(x)
         assert g.shape == x.shape
         scale = max(1.0, np.max(np.abs(g)))
-        np.testing.assert_allclose(g, central_difference(problem.f, x), rtol=1e-6, atol=1e-6 * scale)
+        np.testing.assert_allclose(g, central_differences(problem.f, x), rtol=1e-6, atol=1e-6 * scale)
 
 
 def pointwise(fn, xs):

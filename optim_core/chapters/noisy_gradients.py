@@ -240,12 +240,8 @@ def schedule_figure():
         for name, label, color in (("const", "constant α", SGD_COLOR), ("cos", "cosine from α", COS_COLOR)):
             right.plot(FINE_LRS, r[name + "_exact"][-1], color=color, lw=1.2, label=label + " (exact)")
             plots.measured(right, SCHED_LRS, r[name][-1], r[name + "_se"], color=color)
-        right.set(
-            xscale="log",
-            yscale="log",
-            xlabel=r"$\alpha$ (the peak, for the cosine)",
-            ylabel=f"$f - f^\\star$ at step {BUDGET}",
-        )
+        peak, final = r"$\alpha$ (the peak, for the cosine)", f"$f - f^\\star$ at step {BUDGET}"
+        right.set(xscale="log", yscale="log", xlabel=peak, ylabel=final)
         right.legend()
     return fig
 
@@ -269,12 +265,8 @@ def batch_figure():
         exact = noise.noise_scale(noisy(1, 1), START * np.sqrt(f / RAVINE.f(START))[:, None])
         right.plot(f, exact, color=SGD_COLOR, lw=1.2, label=r"$\mathrm{tr}\,\Sigma/|\nabla f|^2$")
         plots.measured(right, ns["f"], ns["scale"], ns["scale_se"], color=MOM_COLOR, label="batches of 1 and 64")
-        right.set(
-            xscale="log",
-            yscale="log",
-            xlabel=r"$f(w) - f^\star$, on the line to $w^\star$",
-            ylabel=r"$B_{\mathrm{simple}}$",
-        )
+        line, scale = r"$f(w) - f^\star$, on the line to $w^\star$", r"$B_{\mathrm{simple}}$"
+        right.set(xscale="log", yscale="log", xlabel=line, ylabel=scale)
         right.legend()
     return fig
 
