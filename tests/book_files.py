@@ -18,9 +18,10 @@ CHAPTERS = [
     "08_comparison",
     "09_noisy_gradients",
     "10_training_digits",
-    "11_when_adam_fails",
-    "12_schedules",
-    "13_practical_guide",
+    "11_curvature",
+    "12_when_adam_fails",
+    "13_schedules",
+    "14_practical_guide",
 ]
 GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`([A-Za-z_]\w*)")
 

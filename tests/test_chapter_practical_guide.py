@@ -1,4 +1,4 @@
-"""Every number and claim of the chapter "A practical guide" (book/13_practical_guide.ipynb).
+"""Every number and claim of the chapter "A practical guide" (book/14_practical_guide.ipynb).
 
 tests/quoted/practical_guide.toml pins each quoted value: memory sizes and widths exactly (they are sums
 and counts of grid points), learning rates to 1e-3 relative, and the digits values to 1e-5 (BLAS may

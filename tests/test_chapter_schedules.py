@@ -1,4 +1,4 @@
-"""Every number and claim of the chapter "Learning-rate schedules" (book/12_schedules.ipynb).
+"""Every number and claim of the chapter "Learning-rate schedules" (book/13_schedules.ipynb).
 
 The values measured on the digits MLP are pinned to the precision the prose prints them with, and the
 claims the prose makes about them (the usable range widens, large rates blow up early without warmup)

@@ -1,4 +1,4 @@
-"""Every number and claim of the chapter "When Adam fails, and what was done about it" (book/11_when_adam_fails.ipynb).
+"""Every number and claim of the chapter "When Adam fails, and what was done about it" (book/12_when_adam_fails.ipynb).
 
 tests/quoted/when_adam_fails.toml pins each quoted value (tolerances: 1e-9 for closed forms and hand computations, 1e-4
 for the one-weight online runs, 1e-3 for the digits runs, whose sums BLAS may order differently, and
