@@ -123,14 +123,20 @@ def stationary_variance(opt, problem, steps: int, burn: int, record_every: int =
     return {"var": var, "var_se": var_se, "loss": loss, "loss_se": loss_se, "trajectory": traj}
 
 
+def _every_step(path, what: str) -> np.ndarray:
+    """The params of a run recorded at every step (its Trajectory, or the params themselves), for the
+    measurements that replay or difference consecutive steps; `what` names the measurement in the error."""
+    if hasattr(path, "steps") and not np.array_equal(path.steps, np.arange(len(path.steps))):
+        raise ValueError(f"{what}: run with record_every=1")
+    return np.asarray(getattr(path, "params", path), dtype=np.float64)
+
+
 def effective_lr(opt, problem, path) -> np.ndarray:
     """The effective learning rate alpha_t / (sqrt(v_t) + eps) per coordinate at every step t = 1..T of a
     run of `opt` (AdaGrad, RMSProp: an optimizer whose state holds one array, v_t), replayed from the run's
     positions. `path` is the run's Trajectory, recorded at every step, or its params (T + 1, *batch, dim);
     the result has shape (T, *batch, dim)."""
-    if hasattr(path, "steps") and not np.array_equal(path.steps, np.arange(len(path.steps))):
-        raise ValueError("effective_lr replays every step: run with record_every=1")
-    params = np.asarray(getattr(path, "params", path), dtype=np.float64)
+    params = _every_step(path, "effective_lr replays every step")
     state = opt.init(params[0])
     if len(state_arrays(state)) != 1 or not hasattr(opt, "eps"):
         raise ValueError(f"effective_lr needs a state with one array v_t and an eps ({type(opt).__name__} has not)")
@@ -144,9 +150,7 @@ def effective_lr(opt, problem, path) -> np.ndarray:
 def step_lengths(path, lr=1.0) -> np.ndarray:
     """|w_t - w_{t-1}| / lr per step and coordinate, shape (T, *batch, dim), from a run recorded at every step
     (its Trajectory or params); lr may be an array broadcasting against the batch, one value per batched run."""
-    if hasattr(path, "steps") and not np.array_equal(path.steps, np.arange(len(path.steps))):
-        raise ValueError("step_lengths needs every step: run with record_every=1")
-    params = np.asarray(getattr(path, "params", path), dtype=np.float64)
+    params = _every_step(path, "step_lengths needs every step")
     return np.abs(np.diff(params, axis=0)) / np.asarray(lr, dtype=np.float64)
 
 
@@ -218,9 +222,7 @@ def adam_effective_lr(opt, problem, path) -> np.ndarray:
     bias, so it is the v_t of Adam's own state. Shape (T, *batch, dim)."""
     if getattr(opt, "amsgrad", True) or not hasattr(opt, "beta2"):
         raise ValueError(f"adam_effective_lr needs an Adam without amsgrad (got {type(opt).__name__})")
-    if hasattr(path, "steps") and not np.array_equal(path.steps, np.arange(len(path.steps))):
-        raise ValueError("adam_effective_lr replays every step: run with record_every=1")
-    params = np.asarray(getattr(path, "params", path), dtype=np.float64)
+    params = _every_step(path, "adam_effective_lr replays every step")
     grads = np.stack([_gradient(problem, params[t - 1], t) for t in range(1, len(params))])
     v_hat = ema(grads * grads, opt.beta2, bias_corrected=opt.bias_correction)
     lrs = np.stack([np.asarray(lr_at(opt.lr, t), dtype=np.float64) for t in range(1, len(params))])

@@ -25,6 +25,17 @@ def _finite_or_inf(scores) -> np.ndarray:
     return np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=np.inf, posinf=np.inf)
 
 
+def _recorded_steps(traj: Trajectory, rows) -> np.ndarray:
+    """The step numbers of record rows `rows` (float, inf where a row is inf: never reached)."""
+    return np.where(np.isinf(rows), np.inf, traj.steps[np.minimum(rows, len(traj.steps) - 1).astype(int)])
+
+
+def _runs(traj: Trajectory, index: tuple) -> Trajectory:
+    """The runs at one batch index (a tuple of ints and slices) of a batched Trajectory, as a Trajectory."""
+    rows = (slice(None), *index)
+    return Trajectory(traj.params[rows], traj.loss[rows], traj.diverged_at[index], traj.steps)
+
+
 def gap_at(step: int | None = None):
     """f - f* at `step` (the last recorded step by default); diverged runs score inf."""
 
@@ -41,7 +52,7 @@ def steps_to(tol: float):
 
     def score(traj: Trajectory, problem) -> np.ndarray:
         first = steps_until_below(traj.loss - problem.f_min, tol)
-        return np.where(np.isinf(first), np.inf, traj.steps[np.minimum(first, len(traj.steps) - 1).astype(int)])
+        return _recorded_steps(traj, first)
 
     score.__name__ = f"steps_to({tol:g})"
     return score
@@ -54,7 +65,7 @@ def steps_to_shrink(tol: float):
     def score(traj: Trajectory, problem) -> np.ndarray:
         dist = distance(traj.params, problem.minimum)
         first = steps_until_below(dist, tol * dist[0])
-        return np.where(np.isinf(first), np.inf, traj.steps[np.minimum(first, len(traj.steps) - 1).astype(int)])
+        return _recorded_steps(traj, first)
 
     score.__name__ = f"steps_to_shrink({tol:g})"
     return score
@@ -197,10 +208,7 @@ class Sweep:
 
     def run_at(self, index: tuple | None = None) -> Trajectory:
         """The run of one setting (grid index; the best one by default) as a Trajectory of its own."""
-        index = self.best_index if index is None else tuple(index)
-        rows = (slice(None), *index)
-        t = self.trajectory
-        return Trajectory(t.params[rows], t.loss[rows], t.diverged_at[index], t.steps)
+        return _runs(self.trajectory, self.best_index if index is None else tuple(index))
 
     def sub(self, name: str, index: int) -> Sweep:
         """The sweep over the other axes at one value of axis `name` (given by its index on that axis), with
@@ -211,8 +219,7 @@ class Sweep:
         if not 0 <= index < self.axes[name].size:
             raise ValueError(f"index must be in 0..{self.axes[name].size - 1} (got {index!r})")
         at = (slice(None),) * list(self.axes).index(name) + (int(index),)
-        t = self.trajectory
-        runs = Trajectory(t.params[(slice(None), *at)], t.loss[(slice(None), *at)], t.diverged_at[at], t.steps)
+        runs = _runs(self.trajectory, at)
         axes = {k: v for k, v in self.axes.items() if k != name}
         return Sweep(axes, self.scores[at].copy(), runs, self.criterion)
 
