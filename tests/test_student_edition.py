@@ -12,7 +12,6 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import re
 import subprocess
 import sys
 import tomllib
@@ -66,7 +65,9 @@ def all_text(root):
     texts = {}
     for path in root.rglob("*"):
         if path.suffix == ".ipynb":
-            texts[path] = "\n".join(json.dumps(c, ensure_ascii=False) + source(c) for c in json.loads(path.read_text())["cells"])
+            texts[path] = "\n".join(
+                json.dumps(c, ensure_ascii=False) + source(c) for c in json.loads(path.read_text())["cells"]
+            )
         elif path.is_file():
             texts[path] = path.read_text()
     return texts
@@ -188,7 +189,9 @@ def test_the_packages_the_readme_names_provide_every_import(edition):
 
 
 def execute(nb, cwd):
-    client = NotebookClient(nbformat.reads(json.dumps(nb), as_version=4), timeout=600, resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(
+        nbformat.reads(json.dumps(nb), as_version=4), timeout=600, resources={"metadata": {"path": str(cwd)}}
+    )
     return client.execute()
 
 
