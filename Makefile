@@ -8,7 +8,7 @@ JCACHE := _build/.jupyter_cache
 # The executed copies of today's chapters only: a renamed chapter leaves its old copy in _build.
 EXECUTED := $(patsubst book/%,_build/jupyter_execute/book/%,$(wildcard book/*.ipynb))
 
-.PHONY: setup book lab test lint bench clean
+.PHONY: setup book lab student test lint bench clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,11 @@ book: $(STAMP) $(VENDOR)/.done
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab book/
+
+# The student edition: notebooks without solutions, with optim_core, as one zip (see scripts/student_edition.py).
+# It uses the standard library only, so it needs no virtual environment.
+student:
+	python3 scripts/student_edition.py _build/student
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,7 @@
 """The chapter contract (CONTRIBUTING.md), checked the same way for every chapter: the module's shape,
 no chapter importing another, the no-drift link between the prose's {glue} names and numbers(), one
 hidden glue cell, numbered and captioned figures, the library's update rule and a visible loop, a
-summary card, and cross-references instead of chapter numbers written by hand."""
+summary card, cross-references instead of chapter numbers written by hand, and one layout for exercises."""
 
 import ast
 import importlib
@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from book_files import CHAPTERS, ROOT, cells, glued_names, source, tags, topic
+from book_files import CHAPTERS, ROOT, cells, glued_names, notebook, source, tags, topic
 
 MODULES = ROOT / "optim_core" / "chapters"
 MAX_MODULE_LINES = 450  # a chapter module much longer than this still holds library code
@@ -130,3 +130,26 @@ def test_no_visible_cell_prints_a_raw_dict_or_tuple(chapter):
             if "image/png" in out.get("data", {}) or "text/html" in out.get("data", {}):
                 continue
             assert not re.match(r"\s*[\{\(]", text), f"prints a raw dict or tuple: {text[:80]!r}"
+
+
+SOLUTION_CELL = re.compile(r"```\{admonition\} Solution\n:class: dropdown\n.+\n```", re.S)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_exercises_and_solutions_follow_one_layout(chapter):
+    """CONTRIBUTING.md, point 9: a `## Exercises` cell, then per exercise a cell starting `**N.` and a cell
+    holding only its Solution dropdown; scripts/student_edition.py relies on this to remove the solutions."""
+    texts = [source(c) if c["cell_type"] == "markdown" else "" for c in notebook(chapter)["cells"]]
+    headings = [i for i, t in enumerate(texts) if t.strip() == "## Exercises"]
+    assert len(headings) == 1, "one markdown cell holding only '## Exercises'"
+    after, n = texts[headings[0] + 1 :], 0
+    while after and re.match(r"\*\*\d+\.", after[0]):
+        n += 1
+        assert after[0].startswith(f"**{n}."), f"exercise {n} is numbered {after[0][:6]!r}"
+        assert len(after) > 1 and SOLUTION_CELL.fullmatch(after[1].strip()), f"exercise {n}: its solution cell"
+        after = after[2:]
+    assert 2 <= n <= 4, f"{n} exercises"
+    assert all(t.startswith("## ") for t in after), "after the last solution only a new section (References)"
+    solutions = sum(bool(SOLUTION_CELL.fullmatch(t.strip())) for t in texts)
+    dropdowns = sum(t.count(":class: dropdown") + t.count("{admonition} Solution") for t in texts)
+    assert solutions == n and dropdowns == 2 * n, "a solution or dropdown outside the exercises' layout"

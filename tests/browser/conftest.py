@@ -60,3 +60,11 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def site_dir():
+    """The built site as a folder, for the checks that read its files without a browser."""
+    if not (SITE / "index.html").is_file():
+        pytest.fail("the site is not built: run `make book` first", pytrace=False)
+    return SITE
