@@ -234,11 +234,11 @@ def _call(fn, values: dict):
 def sweep(make, problem, steps: int, score, x0=None, record_every: int = 1, **grid) -> Sweep:
     """Run `make(**setting)` on `problem` for every setting of the grid at once and score each run.
 
-    grid: name=values keyword arguments, each a 1-D sequence (the axes of the grid, in order).
-    make: returns the optimizer; it receives each axis as an array shaped to broadcast over the grid
-        (a parameter axis is appended, so hyperparameters broadcast against the params).
-    problem: the problem, or a function of some axes that returns it (a regularization strength, say).
-    score: a criterion such as `gap_at(t)`, `steps_to(tol)` or `loss_on(x, y)`.
+    - grid: name=values keyword arguments, each a 1-D sequence (the axes of the grid, in order).
+    - make: returns the optimizer; it receives each axis as an array shaped to broadcast over the grid
+      (a parameter axis is appended, so hyperparameters broadcast against the params).
+    - problem: the problem, or a function of some axes that returns it (a regularization strength, say).
+    - score: a criterion such as `gap_at(t)`, `steps_to(tol)` or `loss_on(x, y)`.
     """
     if not grid:
         raise ValueError("sweep needs at least one grid axis, e.g. lr=np.geomspace(1e-3, 1, 13)")
