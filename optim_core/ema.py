@@ -1,4 +1,4 @@
-"""Exponential moving averages: the building block of Momentum, RMSProp and Adam.
+"""Exponential moving averages: the building block of Momentum, RMSProp and Adam::
 
     v_t = beta * v_{t-1} + (1 - beta) * x_t,   v_0 = 0
 

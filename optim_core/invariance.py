@@ -1,15 +1,16 @@
 """What an optimizer is invariant to, measured: run it on a problem and on a transformed problem (from the
 transformed start), map the second path back to the first problem's coordinates, and compare the paths.
 
-The transformations (`transform(problem, name)`):
+The transformations (`transform(problem, name)`)::
 
-- "loss scale":     f -> c f (c > 0); every gradient is c times as large.
-- "gradient scale": dw -> D dw, coordinate i multiplied by d_i > 0 (for a loss with one term per coordinate,
-                    such as an axis-aligned ravine, that term multiplied by d_i).
-- "rotation":       w -> Q w with Q a rotation (a seeded random one), f(w) -> f(Q^T u).
-- "signed permutation": w -> P w with P a permutation of the coordinates with sign flips (a quarter turn in 2-D).
-- "rescaling":      w -> D w, f(w) -> f(D^-1 u): each coordinate measured in another unit.
-- "shift":          w -> w + b, f(w) -> f(u - b).
+    "loss scale":     f -> c f (c > 0); every gradient is c times as large.
+    "gradient scale": dw -> D dw, coordinate i multiplied by d_i > 0 (for a loss with one term per coordinate,
+                      such as an axis-aligned ravine, that term multiplied by d_i).
+    "rotation":       w -> Q w with Q a rotation (a seeded random one), f(w) -> f(Q^T u).
+    "signed permutation": w -> P w with P a permutation of the coordinates with sign flips (a quarter turn
+                      in 2-D).
+    "rescaling":      w -> D w, f(w) -> f(D^-1 u): each coordinate measured in another unit.
+    "shift":          w -> w + b, f(w) -> f(u - b).
 
 `path_gap` is the largest distance between the two paths over the largest distance the reference path moves
 from its start: rounding level (below SAME) when the optimizer is invariant, and at least DIFFERENT when it

@@ -1,9 +1,9 @@
 """Small classifiers on scikit-learn's bundled handwritten digits, as problems for `optim_core.run`.
 
 The parameters of a model are one flat float64 vector w of shape (..., dim); leading dimensions are a
-batch of models (e.g. one per learning rate of a sweep), and every method is vectorized over them.
+batch of models (e.g. one per learning rate of a sweep), and every method is vectorized over them::
 
-    f(w) = mean cross-entropy over the training set + l2/2 `||w||^2`
+    f(w) = mean cross-entropy over the training set + l2/2 ||w||^2
 
 `grad(w)` is its exact gradient, by backpropagation written out in numpy. `stochastic_grad(w, step)`
 is the gradient of the same objective on the minibatch of that step: each epoch visits the training

@@ -1,7 +1,7 @@
 """Online convex optimization on one weight: the counterexample of Reddi, Kale & Kumar (2018) to Adam.
 
 In round t a learner plays w_{t-1}, only then sees the loss f_t, pays f_t(w_{t-1}) and steps with the
-gradient dw_t = f_t'(w_{t-1}) to w_t. The losses here are linear, f_t(w) = g_t w, with a rare large slope:
+gradient dw_t = f_t'(w_{t-1}) to w_t. The losses here are linear, f_t(w) = g_t w, with a rare large slope::
 
     g_t = c   when t mod period == 1,   else -1        (t = 1, 2, ...; the paper takes c = 3, period = 3)
 

@@ -1,5 +1,5 @@
 """Hyperparameter sweeps: a whole grid of settings in one batched `run`, scored by a named criterion, and
-the best setting chosen.
+the best setting chosen::
 
     s = sweep(lambda lr: Adam(lr), problem, steps=200, score=gap_at(), lr=np.geomspace(1e-3, 1, 25))
     s.best            # {"lr": ...}: the setting with the lowest score
