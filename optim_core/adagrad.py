@@ -1,9 +1,4 @@
-"""AdaGrad (Duchi, Hazan & Singer, 2011): a per-coordinate step from the sum of squared gradients.
-
-    v_t = v_{t-1} + dw_t**2,    w_t = w_{t-1} - lr dw_t / (sqrt(v_t) + eps)
-
-v_t only grows, so each coordinate's effective learning rate lr / (sqrt(v_t) + eps) only shrinks.
-"""
+"""AdaGrad: a per-coordinate step from the sum of squared gradients (`AdaGrad`)."""
 
 from __future__ import annotations
 
@@ -17,13 +12,20 @@ from optim_core.base import Hyperparameter, LearningRate, Optimizer, normalized,
 
 
 class AdaGradState(NamedTuple):
+    """`AdaGrad`'s state: the step count and the sum of squared gradients v_t."""
+
     count: int
     sum_sq: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class AdaGrad(Optimizer):
-    """Divide each coordinate's gradient by the root of its accumulated squares."""
+    """Divide each coordinate's gradient by the root of its accumulated squares (Duchi, Hazan & Singer, 2011). ::
+
+        v_t = v_{t-1} + dw_t**2,    w_t = w_{t-1} - lr dw_t / (sqrt(v_t) + eps)
+
+    v_t only grows, so each coordinate's effective learning rate `lr / (sqrt(v_t) + eps)` only shrinks.
+    """
 
     elementwise = True
 

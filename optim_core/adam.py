@@ -1,13 +1,4 @@
-"""Adam (Kingma & Ba, 2015), AMSGrad (Reddi, Kale & Kumar, 2018) and AdamW (Loshchilov & Hutter, 2019).
-
-    m_t = beta1 m_{t-1} + (1 - beta1) dw_t           (momentum: EMA of the gradient)
-    v_t = beta2 v_{t-1} + (1 - beta2) dw_t**2        (RMSProp: EMA of its square)
-    w_t = w_{t-1} - lr m_hat_t / (sqrt(v_hat_t) + eps),
-    m_hat_t = m_t / (1 - beta1**t),  v_hat_t = v_t / (1 - beta2**t)   (bias correction)
-
-AMSGrad uses the running maximum of v_t in the denominator, as torch.optim.Adam(amsgrad=True).
-AdamW first shrinks the weights, w <- w (1 - lr weight_decay), then takes the Adam step.
-"""
+"""Adam, AMSGrad (`Adam` with amsgrad=True) and AdamW (`AdamW`)."""
 
 from __future__ import annotations
 
@@ -22,6 +13,9 @@ from optim_core.ema import bias_correction, ema_update
 
 
 class AdamState(NamedTuple):
+    """`Adam`'s (and `AdamW`'s) state: the step count, the moving averages m_t and v_t, and with
+    amsgrad=True the running maximum of v_t."""
+
     count: int
     m: np.ndarray
     v: np.ndarray
@@ -30,7 +24,16 @@ class AdamState(NamedTuple):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Adam(Optimizer):
-    """Momentum on the gradient, RMSProp on its square, both bias-corrected."""
+    """Momentum on the gradient, RMSProp on its square, both bias-corrected: Adam (Kingma & Ba, 2015). ::
+
+        m_t = beta1 m_{t-1} + (1 - beta1) dw_t           (momentum: EMA of the gradient)
+        v_t = beta2 v_{t-1} + (1 - beta2) dw_t**2        (RMSProp: EMA of its square)
+        w_t = w_{t-1} - lr m_hat_t / (sqrt(v_hat_t) + eps),
+        m_hat_t = m_t / (1 - beta1**t),  v_hat_t = v_t / (1 - beta2**t)   (bias correction)
+
+    amsgrad=True gives AMSGrad (Reddi, Kale & Kumar, 2018): the running maximum of v_t replaces v_t in the
+    denominator, as in torch.optim.Adam(amsgrad=True).
+    """
 
     elementwise = True
 
@@ -71,7 +74,12 @@ class Adam(Optimizer):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class AdamW(Adam):
-    """Adam with decoupled weight decay: the decay acts on the weights, not through the gradient."""
+    """Adam with decoupled weight decay: AdamW (Loshchilov & Hutter, 2019). ::
+
+        w_t = w_{t-1} (1 - lr weight_decay) - lr m_hat_t / (sqrt(v_hat_t) + eps)
+
+    with m_hat_t and v_hat_t as in `Adam`. The decay acts on the weights, not through the gradient.
+    """
 
     weight_decay: Hyperparameter = 1e-2
 

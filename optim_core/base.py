@@ -10,12 +10,14 @@ import numpy as np
 
 from optim_core._checks import matching_grad
 
-# What an optimizer stores for each hyperparameter: a float64 array (0-d for a single value, or a grid
-# that broadcasts against batched params), and for the learning rate also a schedule of the step.
+#: What an optimizer stores for each hyperparameter: a float64 array (0-d for a single value, or a grid
+#: that broadcasts against batched params).
 Hyperparameter = np.ndarray
+#: What an optimizer stores for the learning rate: a float64 array like any `Hyperparameter`, or a
+#: schedule of the step (a callable, see `optim_core.schedules`).
 LearningRate = np.ndarray | Callable[[int], np.ndarray]
 
-# Elements per block in the cache-friendly path for large parameter arrays (128 KiB of float64).
+#: Elements per block in the cache-friendly path for large parameter arrays (128 KiB of float64).
 CHUNK = 16384
 
 
@@ -56,12 +58,17 @@ class Optimizer:
         raise NotImplementedError
 
     def init(self, params):
+        """The state before the first step, for parameters shaped like `params` (a NamedTuple, `count` = 0)."""
         raise NotImplementedError
 
     def _step(self, params: np.ndarray, grad: np.ndarray, state):
         raise NotImplementedError
 
     def update(self, params, grad, state):
+        """One step: `(new_params, new_state)` from the gradient `grad` at `params`; the inputs are not changed.
+
+        Large arrays with one value per hyperparameter are computed block by block (see `elementwise`), with
+        a result bitwise equal to the plain step's."""
         params = np.asarray(params, dtype=np.float64)
         grad = matching_grad(params, grad)
         full_shape = self.batch_shape(params.shape)
@@ -166,6 +173,7 @@ def normalized(m: np.ndarray, v: np.ndarray, eps) -> np.ndarray:
 
 
 def zeros_like(params) -> np.ndarray:
+    """A float64 array of zeros with the shape of `params`: the start of every state array."""
     return np.zeros(np.shape(params), dtype=np.float64)
 
 

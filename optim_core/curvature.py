@@ -3,7 +3,7 @@ largest eigenvalue by Lanczos, the preconditioner an adaptive optimizer holds, c
 smallest model whose minima differ in sharpness (`Product`).
 
 `hvp(model, w, v)` is H v, H the Hessian of the model's full-batch objective f at w (mean cross-entropy plus
-l2/2 ||w||^2), computed exactly by differentiating backpropagation once more in the direction v (Pearlmutter's
+l2/2 `||w||^2`), computed exactly by differentiating backpropagation once more in the direction v (Pearlmutter's
 R-operator, 1994): one forward and one backward pass, about twice the cost of a gradient, and no H in memory.
 w and v may carry leading batch dimensions that broadcast together (one model per learning rate of a batched
 run, say).
@@ -255,7 +255,7 @@ def first_reach(ratio, steps, level: float = 0.9) -> np.ndarray:
 
 
 def clip_by_norm(g, max_norm) -> np.ndarray:
-    """g scaled down to length max_norm where it is longer: g min(1, max_norm / ||g||), per leading index."""
+    """g scaled down to length max_norm where it is longer: g min(1, max_norm / `||g||`), per leading index."""
     g = np.asarray(g, dtype=np.float64)
     norm = np.linalg.norm(g, axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,4 +1,4 @@
-"""Exponential moving averages: the building block of Momentum, RMSProp and Adam.
+"""Exponential moving averages: the building block of Momentum, RMSProp and Adam::
 
     v_t = beta * v_{t-1} + (1 - beta) * x_t,   v_0 = 0
 
@@ -26,7 +26,7 @@ def bias_correction(avg: np.ndarray, beta, count: int) -> np.ndarray:
 
 
 def ema(xs, beta, bias_corrected: bool = False) -> np.ndarray:
-    """The EMA of a sequence along its first axis: v_1 .. v_T, shape (T, *broadcast(xs[0], beta))."""
+    """The EMA of a sequence along its first axis: v_1 .. v_T, shape `(T, *broadcast(xs[0], beta))`."""
     beta = unit_interval("beta", beta)
     xs = np.asarray(xs, dtype=np.float64)
     step_shape = np.broadcast_shapes(xs.shape[1:], beta.shape)  # beta may be a grid of values
@@ -53,7 +53,7 @@ def effective_memory(beta) -> np.ndarray:
 
 def ema_gain(beta, theta) -> np.ndarray:
     """The long-run amplitude of the EMA of cos(theta t), an input that turns by theta radians per step:
-    (1 - beta) / |1 - beta e^(-i theta)|. It is 1 for a constant input (theta = 0) and falls to
+    `(1 - beta) / |1 - beta e^(-i theta)|`. It is 1 for a constant input (theta = 0) and falls to
     (1 - beta) / (1 + beta) for one that flips sign every step (theta = pi)."""
     beta = np.asarray(beta, dtype=np.float64)
     return (1.0 - beta) / np.abs(1.0 - beta * np.exp(-1j * np.asarray(theta, dtype=np.float64)))

@@ -1,4 +1,4 @@
-"""Gradient descent: w_t = w_{t-1} - lr * dw_t. No memory of past gradients."""
+"""Gradient descent, the optimizer without memory of past gradients (`GD`)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,19 @@ from optim_core.base import LearningRate, Optimizer
 
 
 class GDState(NamedTuple):
+    """`GD`'s state: the number of steps taken."""
+
     count: int
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class GD(Optimizer):
-    """Plain (full-batch or stochastic) gradient descent."""
+    """Plain (full-batch or stochastic) gradient descent: no memory of past gradients. ::
+
+        w_t = w_{t-1} - lr dw_t
+
+    The method of Cauchy (1847). With minibatch gradients it is stochastic gradient descent.
+    """
 
     elementwise = True
 

@@ -1,15 +1,16 @@
 """What an optimizer is invariant to, measured: run it on a problem and on a transformed problem (from the
 transformed start), map the second path back to the first problem's coordinates, and compare the paths.
 
-The transformations (`transform(problem, name)`):
+The transformations (`transform(problem, name)`)::
 
-- "loss scale":     f -> c f (c > 0); every gradient is c times as large.
-- "gradient scale": dw -> D dw, coordinate i multiplied by d_i > 0 (for a loss with one term per coordinate,
-                    such as an axis-aligned ravine, that term multiplied by d_i).
-- "rotation":       w -> Q w with Q a rotation (a seeded random one), f(w) -> f(Q^T u).
-- "signed permutation": w -> P w with P a permutation of the coordinates with sign flips (a quarter turn in 2-D).
-- "rescaling":      w -> D w, f(w) -> f(D^-1 u): each coordinate measured in another unit.
-- "shift":          w -> w + b, f(w) -> f(u - b).
+    "loss scale":     f -> c f (c > 0); every gradient is c times as large.
+    "gradient scale": dw -> D dw, coordinate i multiplied by d_i > 0 (for a loss with one term per coordinate,
+                      such as an axis-aligned ravine, that term multiplied by d_i).
+    "rotation":       w -> Q w with Q a rotation (a seeded random one), f(w) -> f(Q^T u).
+    "signed permutation": w -> P w with P a permutation of the coordinates with sign flips (a quarter turn
+                      in 2-D).
+    "rescaling":      w -> D w, f(w) -> f(D^-1 u): each coordinate measured in another unit.
+    "shift":          w -> w + b, f(w) -> f(u - b).
 
 `path_gap` is the largest distance between the two paths over the largest distance the reference path moves
 from its start: rounding level (below SAME) when the optimizer is invariant, and at least DIFFERENT when it
@@ -33,16 +34,17 @@ from optim_core.run import _gradient, run
 from optim_core.signgd import SignGD
 from optim_core.tables import markdown_table
 
-SAME = 1e-10  # a relative gap at most this: the same path, up to rounding
-DIFFERENT = 1e-3  # at least this: a clear difference
+SAME = 1e-10  #: a relative gap at most this: the same path, up to rounding
+DIFFERENT = 1e-3  #: at least this: a clear difference
+#: The transformations `transform` applies, in the order of the invariance table's columns.
 TRANSFORMS = ("loss scale", "gradient scale", "rotation", "signed permutation", "rescaling", "shift")
-LOSS_SCALE = 1e-10  # small enough that c dw comes near the default eps of every adaptive method (AdaGrad: 1e-10)
-GRADIENT_SCALE = (1e-10, 1.0)  # the two ends of the per-coordinate factors d_i (log-spaced between)
-RESCALING = (0.5, 2.0)  # likewise for the rescaling w -> D w
-SHIFT = (-2.0, 3.0)  # likewise (evenly spaced) for the shift b
+LOSS_SCALE = 1e-10  #: small enough that c dw comes near the default eps of every adaptive method (AdaGrad: 1e-10)
+GRADIENT_SCALE = (1e-10, 1.0)  #: the two ends of the per-coordinate factors d_i (log-spaced between)
+RESCALING = (0.5, 2.0)  #: likewise for the rescaling w -> D w
+SHIFT = (-2.0, 3.0)  #: likewise (evenly spaced) for the shift b
 
-# The book's invariance table: each optimizer at its default betas and eps, with a learning rate small
-# enough for every run to stay stable on PROBLEMS and on their transformed versions for STEPS steps.
+#: The book's invariance table: each optimizer at its default betas and eps, with a learning rate small
+#: enough for every run to stay stable on PROBLEMS and on their transformed versions for STEPS steps.
 ROWS = {
     "GD": (GD, {"lr": 1e-4}),
     "Momentum (EMA form)": (Momentum, {"lr": 1e-4}),
@@ -55,9 +57,10 @@ ROWS = {
     "AdamW (decay 0.1)": (AdamW, {"lr": 0.01, "weight_decay": 0.1}),
     "Lion (decay 0.1)": (Lion, {"lr": 0.005, "weight_decay": 0.1}),
 }
-TURN = 30.0  # degrees: the ravine of PROBLEMS has its axes turned by this, so they are not the coordinates
+TURN = 30.0  #: degrees: the ravine of PROBLEMS has its axes turned by this, so they are not the coordinates
+#: The problems of the invariance table: the ravine turned by TURN degrees, and the Rosenbrock valley.
 PROBLEMS = (Quadratic().turned(TURN), SURFACES["rosenbrock"])
-STEPS = 50
+STEPS = 50  #: the steps of every run the invariance table compares
 
 
 def signed_permutation(dim: int) -> np.ndarray:
@@ -98,7 +101,7 @@ def mapped_path(opt, problem, steps: int) -> np.ndarray:
 
 
 def path_gap(reference, other) -> float:
-    """max_t |w_t - w'_t| / max_t |w_t - w_0| (inf if either path diverged, or the reference never moved)."""
+    """max_t `|w_t - w'_t|` / max_t `|w_t - w_0|` (inf if either path diverged, or the reference never moved)."""
     reference, other = np.asarray(reference, dtype=np.float64), np.asarray(other, dtype=np.float64)
     moved = np.max(np.linalg.norm(reference - reference[0], axis=-1))
     gap = np.max(np.linalg.norm(reference - other, axis=-1))
@@ -189,6 +192,7 @@ def measure_row(cls, settings: dict, problems, steps: int) -> dict:
 
 
 # ----- the invariance table, written from the measurements -----------------------------------------------
+#: The heading of each column of the invariance table, by transformation.
 COLUMNS = {"loss scale": "loss × c", "gradient scale": "gradient × uᵢ", "rotation": "rotation",
            "signed permutation": "quarter turn", "rescaling": "w → U w", "shift": "w → w + shift"}  # fmt: skip
 

@@ -1,12 +1,4 @@
-"""Lion (Chen et al., 2023): the sign of an interpolated momentum, with decoupled weight decay.
-
-    c_t = beta1 m_{t-1} + (1 - beta1) dw_t
-    w_t = w_{t-1} - lr (sign(c_t) + weight_decay w_{t-1})
-    m_t = beta2 m_{t-1} + (1 - beta2) dw_t
-
-Like sign descent, every coordinate moves by exactly lr (plus the decay); like momentum, the
-direction remembers past gradients. One state array per parameter, against Adam's two.
-"""
+"""Lion: the sign of an interpolated momentum, with decoupled weight decay (`Lion`)."""
 
 from __future__ import annotations
 
@@ -21,13 +13,23 @@ from optim_core.ema import ema_update
 
 
 class LionState(NamedTuple):
+    """`Lion`'s state: the step count and the momentum m_t."""
+
     count: int
     m: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Lion(Optimizer):
-    """EvoLved Sign Momentum."""
+    """EvoLved Sign Momentum: Lion (Chen et al., 2023). ::
+
+        c_t = beta1 m_{t-1} + (1 - beta1) dw_t
+        w_t = w_{t-1} - lr (sign(c_t) + weight_decay w_{t-1})
+        m_t = beta2 m_{t-1} + (1 - beta2) dw_t
+
+    Like sign descent, every coordinate moves by exactly lr (plus the decay); like momentum, the
+    direction remembers past gradients. One state array per parameter, against Adam's two.
+    """
 
     elementwise = True
 

@@ -21,9 +21,9 @@ from optim_core.run import _gradient, run
 
 
 def distance(params, minimum) -> np.ndarray:
-    """||w_t - w*|| for every step (and batch element); NaN where a run had diverged.
+    """`||w_t - w*||` for every step (and batch element); NaN where a run had diverged.
 
-    Computed as scale * ||diff / scale|| with scale the largest coordinate, so that distances far below
+    Computed as scale * `||diff / scale||` with scale the largest coordinate, so that distances far below
     1e-154, whose squares would underflow to zero, stay exact (late rates are fitted down to 1e-200).
     """
     diff = np.asarray(params, dtype=np.float64) - np.asarray(minimum, dtype=np.float64)
@@ -50,7 +50,7 @@ def steps_until_below(values, tol) -> np.ndarray:
 def steps_to_tolerance(values, tol):
     """The first step from which `values` stays <= tol for good: an int, or None if never.
 
-    For a batched run (values of shape (steps + 1, *batch)), an object array of the batch's shape holding
+    For a batched run (values of shape `(steps + 1, *batch)`), an object array of the batch's shape holding
     an int or None per run, the convention of `Trajectory.diverged_at`.
     """
     steps = steps_until_below(values, tol)
@@ -134,8 +134,8 @@ def _every_step(path, what: str) -> np.ndarray:
 def effective_lr(opt, problem, path) -> np.ndarray:
     """The effective learning rate alpha_t / (sqrt(v_t) + eps) per coordinate at every step t = 1..T of a
     run of `opt` (AdaGrad, RMSProp: an optimizer whose state holds one array, v_t), replayed from the run's
-    positions. `path` is the run's Trajectory, recorded at every step, or its params (T + 1, *batch, dim);
-    the result has shape (T, *batch, dim)."""
+    positions. `path` is the run's Trajectory, recorded at every step, or its params `(T + 1, *batch, dim)`;
+    the result has shape `(T, *batch, dim)`."""
     params = _every_step(path, "effective_lr replays every step")
     state = opt.init(params[0])
     if len(state_arrays(state)) != 1 or not hasattr(opt, "eps"):
@@ -148,15 +148,15 @@ def effective_lr(opt, problem, path) -> np.ndarray:
 
 
 def step_lengths(path, lr=1.0) -> np.ndarray:
-    """|w_t - w_{t-1}| / lr per step and coordinate, shape (T, *batch, dim), from a run recorded at every step
+    """`|w_t - w_{t-1}|` / lr per step and coordinate, shape `(T, *batch, dim)`, from a run recorded at every step
     (its Trajectory or params); lr may be an array broadcasting against the batch, one value per batched run."""
     params = _every_step(path, "step_lengths needs every step")
     return np.abs(np.diff(params, axis=0)) / np.asarray(lr, dtype=np.float64)
 
 
 def replayed_steps(opt, grads) -> np.ndarray:
-    """|w_t - w_{t-1}| of `opt` fed a given gradient sequence dw_1 .. dw_T (shape (T, *shape)) from w_0 = 0,
-    whatever the weights do: the steps that optimizer makes of exactly those gradients (shape (T, *batch), with
+    """`|w_t - w_{t-1}|` of `opt` fed a given gradient sequence dw_1 .. dw_T (shape `(T, *shape)`) from w_0 = 0,
+    whatever the weights do: the steps that optimizer makes of exactly those gradients (shape `(T, *batch)`, with
     the batch of array-valued hyperparameters broadcast against `shape`)."""
     grads = np.asarray(grads, dtype=np.float64)
     w = np.zeros(opt.batch_shape(grads.shape[1:]))
@@ -194,7 +194,7 @@ def fastest_counts(steps: dict) -> dict:
 
 
 def first_step_above(values, level) -> np.ndarray:
-    """The first row of axis 0 (the step, for a run recorded at every step) at which |values| > level, as a
+    """The first row of axis 0 (the step, for a run recorded at every step) at which `|values|` > level, as a
     float over the batch (a scalar for one run); inf where that never happens. NaN never counts as above.
     For example the escape from a saddle: the first step at which the coordinate across its ridge passes 0.5."""
     values = np.asarray(values, dtype=np.float64)
@@ -219,7 +219,7 @@ def adam_effective_lr(opt, problem, path) -> np.ndarray:
     """Adam's per-coordinate step size eta_t = alpha_t / (sqrt(v_hat_t) + eps) at every step t = 1..T of a run of
     `opt` (an Adam without amsgrad), replayed from the run's positions like `effective_lr`: its step is
     eta_t m_hat_t. v_hat_t is the EMA of dw_t^2 with beta2 (ema.ema), bias-corrected when `opt` corrects its
-    bias, so it is the v_t of Adam's own state. Shape (T, *batch, dim)."""
+    bias, so it is the v_t of Adam's own state. Shape `(T, *batch, dim)`."""
     if getattr(opt, "amsgrad", True) or not hasattr(opt, "beta2"):
         raise ValueError(f"adam_effective_lr needs an Adam without amsgrad (got {type(opt).__name__})")
     params = _every_step(path, "adam_effective_lr replays every step")
@@ -238,7 +238,7 @@ def first_step(opt, grad) -> tuple:
 
 
 def spike_steps(opt, ts) -> np.ndarray:
-    """|step| of `opt` at each step t of `ts` when dw_1 .. dw_{t-1} were 0 and dw_t = 1 (a coordinate whose
+    """`|step|` of `opt` at each step t of `ts` when dw_1 .. dw_{t-1} were 0 and dw_t = 1 (a coordinate whose
     gradient was zero for a long time and suddenly is not), one column of one replayed run per t."""
     ts = np.asarray(ts, dtype=int)
     grads = np.zeros((ts.max(), ts.size))
@@ -247,7 +247,7 @@ def spike_steps(opt, ts) -> np.ndarray:
 
 
 def largest_relative_step(opt, problem, steps: int) -> float:
-    """The largest |w_t - w_{t-1}| / lr, over every step, coordinate and batched run, of `opt` (whose lr may be
+    """The largest `|w_t - w_{t-1}|` / lr, over every step, coordinate and batched run, of `opt` (whose lr may be
     an array, one per run, shaped like a hyperparameter grid) on `problem`; NaN steps of diverged runs ignored."""
     return float(np.nanmax(step_lengths(run(opt, problem, steps=steps), opt.lr)))
 
@@ -290,7 +290,7 @@ def path_gap(opt_a, opt_b, problem, steps: int) -> np.ndarray:
 
 def gradients_at(problem, w, steps: int) -> np.ndarray:
     """The gradients an optimizer would see at steps 1..steps while standing still at w (the stochastic ones, a
-    new minibatch or noise draw each step, where the problem has them): shape (steps, *np.shape(w))."""
+    new minibatch or noise draw each step, where the problem has them): shape `(steps, *np.shape(w))`."""
     w = np.asarray(w, dtype=np.float64)
     return np.stack([_gradient(problem, w, t) for t in range(1, steps + 1)])
 
@@ -298,7 +298,7 @@ def gradients_at(problem, w, steps: int) -> np.ndarray:
 def rms_step_at(opt, problem, w, steps: int, start: int) -> tuple:
     """How long the steps of `opt` are while it sees the gradients of `problem` at the fixed point w (a batch of
     runs with one noise seed each on axis 0 of w, e.g. a NoisyQuadratic with seeds shaped (K, 1)): the root mean
-    square of |step| over steps start+1..steps per run and coordinate, then its mean over the K seeds and the
+    square of `|step|` over steps start+1..steps per run and coordinate, then its mean over the K seeds and the
     standard error of that mean. Both have the shape of w without axis 0 (and with the hyperparameter batch)."""
     rms = np.sqrt(np.mean(replayed_steps(opt, gradients_at(problem, w, steps))[start:] ** 2, axis=0))
     k, axis = np.shape(w)[0], -np.ndim(w)  # the seeds' axis, counted from the end (the batch comes first)

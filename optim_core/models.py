@@ -1,7 +1,7 @@
 """Small classifiers on scikit-learn's bundled handwritten digits, as problems for `optim_core.run`.
 
 The parameters of a model are one flat float64 vector w of shape (..., dim); leading dimensions are a
-batch of models (e.g. one per learning rate of a sweep), and every method is vectorized over them.
+batch of models (e.g. one per learning rate of a sweep), and every method is vectorized over them::
 
     f(w) = mean cross-entropy over the training set + l2/2 ||w||^2
 
@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_limits
 
 from optim_core._checks import nonnegative
 
-N_CLASSES = 10
+N_CLASSES = 10  #: the ten digits, 0 to 9
 
 
 def single_threaded(fn):
@@ -214,7 +214,7 @@ class _Classifier:
         return np.mean(np.argmax(logits, axis=-1) == y, axis=-1)
 
     def f(self, w) -> np.ndarray:
-        """The training objective: mean cross-entropy on (x, y) plus l2/2 ||w||^2."""
+        """The training objective: mean cross-entropy on (x, y) plus l2/2 `||w||^2`."""
         w = self._check_w(w)
         return self.loss_on(w, self.x, self.y) + self._penalty(w)
 
@@ -371,7 +371,7 @@ def minibatch_variance(grads, batch_size) -> np.ndarray:
     """Per coordinate, E (g_B - g)_i^2: the variance of the mean g_B of `batch_size` distinct rows of `grads`
     drawn at random, around the mean g of all N rows. With s_i^2 the rows' variance (divided by N), it is
     (N - B) / (B (N - 1)) s_i^2: a sample mean's variance, times the factor for drawing without replacement
-    (0 at B = N). batch_size may be an array of sizes: the result then has shape (*batch_size.shape, dim)."""
+    (0 at B = N). batch_size may be an array of sizes: the result then has shape `(*batch_size.shape, dim)`."""
     g = np.asarray(grads, dtype=np.float64)
     if g.ndim != 2:
         raise ValueError(f"grads must have shape (n_samples, dim) (got shape {g.shape})")
@@ -386,15 +386,15 @@ def minibatch_variance(grads, batch_size) -> np.ndarray:
 
 
 def simple_noise_scale(grads) -> float:
-    """B_simple = tr(Sigma) / ||g||^2 (McCandlish et al., 2018): the spread of the per-sample gradients (rows of
+    """B_simple = tr(Sigma) / `||g||^2` (McCandlish et al., 2018): the spread of the per-sample gradients (rows of
     `grads`, Sigma their covariance divided by N) over the squared full gradient g, their mean. A batch of B
-    samples drawn with replacement has E ||g_B - g||^2 / ||g||^2 = B_simple / B."""
+    samples drawn with replacement has E `||g_B - g||^2 / ||g||^2` = B_simple / B."""
     g = np.asarray(grads, dtype=np.float64)
     return float(minibatch_variance(g, 1).sum() / np.sum(g.mean(axis=0) ** 2))
 
 
 def break_even_batch(grads) -> float:
-    """The batch size B at which minibatch noise equals the signal, E ||g_B - g||^2 = ||g||^2, for B distinct
+    """The batch size B at which minibatch noise equals the signal, E `||g_B - g||^2 = ||g||^2`, for B distinct
     rows of the N in `grads`: the solution of (N - B) B_simple = B (N - 1), below B_simple by the factor of
     drawing without replacement."""
     n, r = len(grads), simple_noise_scale(grads)

@@ -1,12 +1,12 @@
 """Gradient noise on a quadratic, solved exactly.
 
 Along an eigen-direction of curvature lambda, with gradient noise xi_t of variance s^2 = sigma^2 / B (as
-problems.NoisyQuadratic draws it), SGD is a linear recursion driven by white noise,
+problems.NoisyQuadratic draws it), SGD is a linear recursion driven by white noise::
 
     w_t = (1 - alpha lambda) w_{t-1} - alpha xi_t;
 
 the heavy ball adds a term in w_{t-2}, and an EMA of the weights, u_t = beta_w u_{t-1} + (1 - beta_w) w_t (the
-book's w-bar_t), one more state. Every result below follows from the mean and the covariance of such a recursion:
+book's w-bar_t), one more state. Every result below follows from the mean and the covariance of such a recursion::
 
     weight_variance        the stationary variance of w: alpha s^2 / (lambda (2 - alpha lambda)) for SGD
     loss_floor             the expected f where the noise leaves the (possibly EMA-averaged) weights
@@ -126,7 +126,7 @@ def expected_loss(problem, lr, steps: int, beta=0.0, x0=None) -> np.ndarray:
     """E f(w_t) for t = 0..steps of SGD or the heavy ball (EMA form) on a NoisyQuadratic from x0 (default the
     problem's start), exactly: per eigen-direction the mean m_t and the covariance of (w_t, w_{t-1}) follow
     m_t = a m_{t-1} + b m_{t-2} and its second-moment recursion, with a = 1 + beta - alpha_t (1 - beta) lambda and
-    b = -beta. lr may be a number, an array or a schedule (an array of base rates too); shape (steps + 1, *grid)."""
+    b = -beta. lr may be a number, an array or a schedule (an array of base rates too); shape `(steps + 1, *grid)`."""
     lam, s2 = _directions(problem)
     beta = _f(beta)[..., None]
     z = problem.basis.T @ _f(problem.x0 if x0 is None else x0)
@@ -148,7 +148,7 @@ def expected_averaged_loss(problem, lr, steps: int, decay, beta=0.0, x0=None) ->
     """E f(u_t) for t = 0..steps of the EMA u_t = decay u_{t-1} + (1 - decay) w_t of the weights of SGD or the heavy
     ball (EMA form) at a constant rate lr on a NoisyQuadratic, started at u_0 = w_0 = x0 (default the problem's
     start), exactly: per eigen-direction the mean and the covariance of the state (w_t, w_{t-1}, u_t) of
-    `linear_system`. decay = 0 gives expected_loss. lr, decay and beta broadcast; shape (steps + 1, *grid)."""
+    `linear_system`. decay = 0 gives expected_loss. lr, decay and beta broadcast; shape `(steps + 1, *grid)`."""
     lam, s2, lr, decay, beta = _directions(problem, lr, decay, beta)
     m, c = linear_system(lr, lam, beta, decay)  # (..., d, 3, 3), (..., d, 3)
     z = problem.basis.T @ _f(problem.x0 if x0 is None else x0)
@@ -166,7 +166,7 @@ def expected_averaged_loss(problem, lr, steps: int, decay, beta=0.0, x0=None) ->
 
 
 def noise_scale(problem, w) -> np.ndarray:
-    """McCandlish et al.'s simple noise scale B_simple = tr(Sigma) / |G|^2 of a NoisyQuadratic at w: the total
+    """McCandlish et al.'s simple noise scale B_simple = tr(Sigma) / `|G|^2` of a NoisyQuadratic at w: the total
     per-sample noise variance sum_i sigma_i^2 over the squared true gradient. It grows without bound near w*."""
     g = problem.grad(w)
     return np.sum(_f(problem.sigmas) ** 2) / np.sum(g * g, axis=-1)
@@ -184,9 +184,9 @@ def critical_noise_scale(problem, w) -> np.ndarray:
 
 def two_batch_noise_scale(small, big, b_small: int, b_big: int, n_samples: int | None = None) -> dict:
     """B_simple estimated from minibatch gradients alone (McCandlish et al., 2018, appendix A): rows of `small`
-    and `big` are gradients of batches of b_small and b_big samples at one point. E |g_B|^2 = |G|^2 + c_B tr(Sigma)
+    and `big` are gradients of batches of b_small and b_big samples at one point. E `|g_B|^2` = `|G|^2` + c_B tr(Sigma)
     with c_B = 1/B, or (N - B) / (B (N - 1)) for batches of distinct samples out of n_samples; the two means
-    give unbiased estimates of |G|^2 ('grad_sq') and tr(Sigma) ('trace'), and 'scale' is their ratio, with its
+    give unbiased estimates of `|G|^2` ('grad_sq') and tr(Sigma) ('trace'), and 'scale' is their ratio, with its
     standard error 'scale_se' by the delta method from the spread of the squared norms (independent draws)."""
     if b_small >= b_big:
         raise ValueError(f"b_small must be < b_big (got {b_small} and {b_big})")
@@ -220,7 +220,7 @@ def adam_mean_step(mean, std) -> np.ndarray:
 
 
 def replayed_directions(opt, grads) -> np.ndarray:
-    """(w_{t-1} - w_t) / alpha_t of `opt` fed a gradient sequence dw_1 .. dw_T (shape (T, *shape)), signed: the
+    """(w_{t-1} - w_t) / alpha_t of `opt` fed a gradient sequence dw_1 .. dw_T (shape `(T, *shape)`), signed: the
     direction it steps in, in units of its learning rate (m_hat_t / (sqrt(v_hat_t) + eps) for Adam). For an
     optimizer whose step does not depend on w itself, this is the step it takes wherever it stands."""
     grads = _f(grads)

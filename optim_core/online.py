@@ -1,7 +1,7 @@
 """Online convex optimization on one weight: the counterexample of Reddi, Kale & Kumar (2018) to Adam.
 
 In round t a learner plays w_{t-1}, only then sees the loss f_t, pays f_t(w_{t-1}) and steps with the
-gradient dw_t = f_t'(w_{t-1}) to w_t. The losses here are linear, f_t(w) = g_t w, with a rare large slope:
+gradient dw_t = f_t'(w_{t-1}) to w_t. The losses here are linear, f_t(w) = g_t w, with a rare large slope::
 
     g_t = c   when t mod period == 1,   else -1        (t = 1, 2, ...; the paper takes c = 3, period = 3)
 
@@ -29,7 +29,7 @@ def rare_slopes(steps: int, c: float = 3.0, period: int = 3) -> np.ndarray:
 
 
 def projected_run(opt, grads, w1: float, low: float = -1.0, high: float = 1.0) -> np.ndarray:
-    """w_0 .. w_T, shape (T + 1, *batch): from the start w1 (the paper's x_1, the book's w_0), an `opt` step on
+    """w_0 .. w_T, shape `(T + 1, *batch)`: from the start w1 (the paper's x_1, the book's w_0), an `opt` step on
     each slope g_t of `grads`, then clipping to [low, high]. The batch shape comes from the optimizer's array
     hyperparameters."""
     w = np.array(np.broadcast_to(np.asarray([w1], dtype=np.float64), opt.batch_shape((1,))))

@@ -112,18 +112,18 @@ def summary(label: str, gap: np.ndarray, step: int) -> str:
 class Playground:
     """Optimizers on a problem, with sliders for their hyperparameters.
 
-    problem: a problem object, or a factory taking slider values (e.g. `kappa`) and returning one.
-    optimizers: label -> factory taking slider values and returning an optimizer. Factories must
-        work on numpy arrays as well as numbers (the static grid calls them once with arrays).
-    sliders: the `Slider`s, in display order.
-    steps: steps per run (a slider named "steps" shows a prefix of them).
-    x0: the start point (default the problem's); sliders "x0" and "y0" override its coordinates.
-    readout: optional function of the slider values returning a line of text shown under the figure
-        (e.g. a rate predicted by theory).
-    shown: optional function of the iterates `params` (steps+1, ..., dim) and of slider values returning the
-        points drawn instead (e.g. a running average of the weights); the loss drawn is f at those points.
-    level: optional function of the slider values returning a value of f - f* drawn as a dashed horizontal
-        line across the loss panel (e.g. the floor theory predicts), labelled `level_label`.
+    - problem: a problem object, or a factory taking slider values (e.g. `kappa`) and returning one.
+    - optimizers: label -> factory taking slider values and returning an optimizer. Factories must
+      work on numpy arrays as well as numbers (the static grid calls them once with arrays).
+    - sliders: the `Slider` objects, in display order.
+    - steps: steps per run (a slider named "steps" shows a prefix of them).
+    - x0: the start point (default the problem's); sliders "x0" and "y0" override its coordinates.
+    - readout: optional function of the slider values returning a line of text shown under the figure
+      (e.g. a rate predicted by theory).
+    - shown: optional function of the iterates `params` (steps+1, ..., dim) and of slider values returning the
+      points drawn instead (e.g. a running average of the weights); the loss drawn is f at those points.
+    - level: optional function of the slider values returning a value of f - f* drawn as a dashed horizontal
+      line across the loss panel (e.g. the floor theory predicts), labelled `level_label`.
     """
 
     def __init__(
@@ -225,7 +225,7 @@ class Playground:
         return hasattr(self.problem_for(self.default_values()), "bounds")
 
     def grid(self):
-        """Every run on the slider grid: paths (n_opt, *grid, steps+1, 2) and gaps (n_opt, *grid, steps+1),
+        """Every run on the slider grid: paths `(n_opt, *grid, steps+1, 2)` and gaps `(n_opt, *grid, steps+1)`,
         in float64, with one batched `run` per optimizer and problem setting."""
         if hasattr(self, "_grid"):
             return self._grid

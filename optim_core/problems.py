@@ -102,7 +102,7 @@ class Quadratic:
 class Ravines:
     """Many axis-aligned ravines at once, f = (mu w1^2 + L w2^2) / 2 with mu = L / kappa, one per batch element.
 
-    `kappas` may have any shape; the params of a run then have shape (*kappas.shape, 2), so one batched
+    `kappas` may have any shape; the params of a run then have shape `(*kappas.shape, 2)`, so one batched
     `run` covers every condition number (and any hyperparameter grid that broadcasts against it). Each
     element takes the same steps, bit for bit, as `Quadratic.from_condition(kappa, L)` alone, from the
     same start (-4.5, 1).
@@ -116,7 +116,7 @@ class Ravines:
 
     @property
     def curvatures(self) -> np.ndarray:
-        """(mu, L) for every ravine, shape (*kappas.shape, 2)."""
+        """(mu, L) for every ravine, shape `(*kappas.shape, 2)`."""
         k = np.asarray(self.kappas, dtype=np.float64)
         return np.stack([self.L / k, np.full(k.shape, self.L)], axis=-1)
 
@@ -449,7 +449,7 @@ class SparseLogistic:
         return 1 if self.batch_size is None else max(self.n_samples // self.batch_size, 1)
 
     def batch_indices(self, step: int) -> np.ndarray:
-        """The samples of the minibatch of `step` (1-based), shape (*batch_shape, batch_size); a function
+        """The samples of the minibatch of `step` (1-based), shape `(*batch_shape, batch_size)`; a function
         of (batch_seed, step) only. All samples for full batch."""
         if isinstance(step, (bool, np.bool_)) or not isinstance(step, (int, np.integer)) or step < 1:
             raise ValueError(f"step must be an integer >= 1 (steps count from 1; got {step!r})")
@@ -553,7 +553,7 @@ class Wrapped:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class WithL2(Wrapped):
-    """`problem` plus the L2 penalty l2/2 ||w||^2, whose gradient l2 w joins every gradient the optimizer
+    """`problem` plus the L2 penalty l2/2 `||w||^2`, whose gradient l2 w joins every gradient the optimizer
     sees (the way to decay weights through the loss). l2 may be an array, one value per batched run.
 
     The held-out metrics `loss_on` and `accuracy` are the wrapped model's, without the penalty; `minimum`
@@ -700,7 +700,7 @@ def _apply(matrix: np.ndarray, x) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Transformed(Wrapped):
-    """`problem` in new coordinates u = A w + b, with its loss multiplied by `scale` c > 0:
+    """`problem` in new coordinates u = A w + b, with its loss multiplied by `scale` c > 0::
 
         g(u) = c f(A^-1 (u - b)),    grad g(u) = c A^-T grad f(A^-1 (u - b)).
 
@@ -709,9 +709,9 @@ class Transformed(Wrapped):
     problem to the old coordinates: an optimizer is invariant to the transformation when `back` of its path
     on this problem equals its path on `problem` (optim_core.invariance measures this).
 
-    matrix: A, an invertible (dim x dim) array (None: the identity), e.g. `rotation(angle)`,
-        `random_rotation(dim, seed)` or `np.diag(d)` (a per-coordinate rescaling w -> D w).
-    shift: b, one point (None: 0).
+    - matrix: A, an invertible (dim x dim) array (None: the identity), e.g. `rotation(angle)`,
+      `random_rotation(dim, seed)` or `np.diag(d)` (a per-coordinate rescaling w -> D w).
+    - shift: b, one point (None: 0).
     """
 
     matrix: object = None
@@ -814,7 +814,7 @@ class TurnedMany(Turned):
 
     @cached_property
     def matrix(self) -> np.ndarray:
-        """R for every batch element, shape (*batch, 2, 2): each made exactly as Turned makes its own."""
+        """R for every batch element, shape `(*batch, 2, 2)`: each made exactly as Turned makes its own."""
         angles = self.degrees[..., 0]
         turns = [rotation(np.deg2rad(float(d))) for d in angles.flat]
         return np.reshape(turns, (*angles.shape, 2, 2))
@@ -914,9 +914,10 @@ class Workers(Wrapped):
         return np.sign(np.sign(local).sum(axis=-2))
 
 
+#: The 2-D surfaces at their defaults, by name ("ravine", "rosenbrock", "beale", "saddle").
 SURFACES = {p.name: p for p in (Quadratic(), Rosenbrock(), Beale(), Saddle())}
 
 # The book's canonical problems, defined once for every chapter.
-RAVINE = Quadratic()  # f = 0.1 w1^2 + 2 w2^2 (mu = 0.2, L = 4, kappa = 20), started at (-4.5, 1)
-BEALE_FROM_WALL = Beale(x0=np.array([3.0, -3.0]))  # on a steep wall: the first gradient is in the thousands
-SADDLE = Saddle()  # x^2/2 - y^2/2 + y^4/4, started just off the saddle's ridge
+RAVINE = Quadratic()  #: f = 0.1 w1^2 + 2 w2^2 (mu = 0.2, L = 4, kappa = 20), started at (-4.5, 1)
+BEALE_FROM_WALL = Beale(x0=np.array([3.0, -3.0]))  #: on a steep wall: the first gradient is in the thousands
+SADDLE = Saddle()  #: x^2/2 - y^2/2 + y^4/4, started just off the saddle's ridge

@@ -1,9 +1,4 @@
-"""RMSProp (Tieleman & Hinton, 2012): AdaGrad with an EMA of squared gradients instead of a sum.
-
-    v_t = beta v_{t-1} + (1 - beta) dw_t**2,    w_t = w_{t-1} - lr dw_t / (sqrt(v_t) + eps)
-
-eps is added outside the square root, as torch.optim.RMSprop does.
-"""
+"""RMSProp: AdaGrad with an EMA of squared gradients instead of a sum (`RMSProp`)."""
 
 from __future__ import annotations
 
@@ -18,13 +13,20 @@ from optim_core.ema import ema_update
 
 
 class RMSPropState(NamedTuple):
+    """`RMSProp`'s state: the step count and the moving average of squared gradients v_t."""
+
     count: int
     sq_avg: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class RMSProp(Optimizer):
-    """Divide each coordinate's gradient by the root of a moving average of its squares."""
+    """Divide each coordinate's gradient by the root of a moving average of its squares (Tieleman & Hinton, 2012). ::
+
+        v_t = beta v_{t-1} + (1 - beta) dw_t**2,    w_t = w_{t-1} - lr dw_t / (sqrt(v_t) + eps)
+
+    eps is added outside the square root, as torch.optim.RMSprop does.
+    """
 
     elementwise = True
 

@@ -11,15 +11,15 @@ import numpy as np
 class Trajectory:
     """The path of a (possibly batched) run.
 
-    params: shape (records, *batch, dim), the start point first.
-    loss: shape (records, *batch).
-    diverged_at: the first step whose params or loss were non-finite or beyond the bound; None if the
-        run never diverged. For a batched run, an object array of shape `batch` holding an int or None
-        per element. From that step on, that element's params and loss are NaN.
-    steps: the step number of each record: 0, 1, ..., n by default, or 0, k, 2k, ... and the last step
-        for `run(..., record_every=k)`.
-    final_state: the optimizer's state after the last step (for a diverged element, at the step it was
-        frozen).
+    - params: shape `(records, *batch, dim)`, the start point first.
+    - loss: shape `(records, *batch)`.
+    - diverged_at: the first step whose params or loss were non-finite or beyond the bound; None if the
+      run never diverged. For a batched run, an object array of shape `batch` holding an int or None
+      per element. From that step on, that element's params and loss are NaN.
+    - steps: the step number of each record: 0, 1, ..., n by default, or 0, k, 2k, ... and the last step
+      for `run(..., record_every=k)`.
+    - final_state: the optimizer's state after the last step (for a diverged element, at the step it was
+      frozen).
     """
 
     params: np.ndarray
@@ -47,6 +47,7 @@ class Trajectory:
 
     @property
     def final_loss(self) -> np.ndarray:
+        """The loss at the last recorded step (NaN for a run that diverged)."""
         return self.loss[-1]
 
 

@@ -5,7 +5,8 @@ value > 0 at every step >= 1, because the optimizers require lr > 0. The base ra
 numpy array (a grid of rates, e.g. shape (K, 1)); the schedule then returns an array of that shape,
 so a whole sweep of scheduled runs is still one batched `optim_core.run`. Step counts (every,
 total_steps, warmup_steps) are integers, or arrays of whole numbers that broadcast like lr does.
-`step` may also be an array of steps (for plotting), broadcast against `lr`.
+`step` may also be an array of steps (for plotting), broadcast against `lr`. The schedules and
+their rate at step t::
 
     constant(lr)                                 lr
     step_decay(lr, factor, every)                lr * factor ** floor((t - 1) / every), never below 2.2e-308
@@ -81,7 +82,7 @@ class Schedule:
         return self._value(_steps(step))
 
     def values(self, steps: int) -> np.ndarray:
-        """The rates of steps 1..steps, step axis first (shape (steps, *lr.shape)), as a Trajectory's loss."""
+        """The rates of steps 1..steps, step axis first (shape `(steps, *lr.shape)`), as a Trajectory's loss."""
         _count("steps", steps, 1)
         return self(np.arange(1, steps + 1).reshape(-1, *[1] * np.ndim(self.lr)))
 

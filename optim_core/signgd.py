@@ -1,11 +1,4 @@
-"""Sign descent: w_t = w_{t-1} - lr * sign(dw_t). Every coordinate moves by exactly lr (or 0).
-
-The limit of RMSProp with beta = 0 and eps = 0, since dw / sqrt(dw**2) = sign(dw)
-(Bernstein et al., 2018, signSGD).
-
-EFSignGD is sign compression with error feedback (Karimireddy et al., 2019, EF-signSGD):
-q_t = lr dw_t + err_{t-1}, msg_t = mean_i |q_t,i| sign(q_t), w_t = w_{t-1} - msg_t, err_t = q_t - msg_t.
-"""
+"""Sign descent (`SignGD`), and sign compression with error feedback (`EFSignGD`)."""
 
 from __future__ import annotations
 
@@ -19,12 +12,20 @@ from optim_core.base import LearningRate, Optimizer, zeros_like
 
 
 class SignGDState(NamedTuple):
+    """`SignGD`'s state: the number of steps taken."""
+
     count: int
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class SignGD(Optimizer):
-    """Move each coordinate by lr against the sign of its gradient."""
+    """Move each coordinate by lr against the sign of its gradient: signSGD (Bernstein et al., 2018). ::
+
+        w_t = w_{t-1} - lr sign(dw_t)
+
+    Every coordinate moves by exactly lr (or 0). It is the limit of RMSProp with beta = 0 and eps = 0,
+    since `dw / sqrt(dw**2) = sign(dw)`.
+    """
 
     elementwise = True
 
@@ -42,14 +43,22 @@ class SignGD(Optimizer):
 
 
 class EFSignGDState(NamedTuple):
+    """`EFSignGD`'s state: the step count and the error err_t that the compression left out."""
+
     count: int
     error: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class EFSignGD(Optimizer):
-    """Scaled sign steps with error feedback: each step is one bit per coordinate plus one number (the mean size
-    of q_t over the coordinates), and what the compression left out, err_t, is added to the next step."""
+    """Scaled sign steps with error feedback: EF-signSGD (Karimireddy et al., 2019). ::
+
+        q_t = lr dw_t + err_{t-1},    msg_t = mean_i |q_t,i| sign(q_t)
+        w_t = w_{t-1} - msg_t,        err_t = q_t - msg_t
+
+    Each step is one bit per coordinate plus one number (the mean size of q_t over the coordinates), and
+    what the compression left out, err_t, is added to the next step.
+    """
 
     lr: LearningRate
 

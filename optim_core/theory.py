@@ -35,14 +35,14 @@ def gd_best(mu, L) -> tuple:
 
 
 def gd_rate(lr, curvatures) -> np.ndarray:
-    """GD's factor per step on the slowest direction: max over curvatures lambda of |1 - lr lambda|
+    """GD's factor per step on the slowest direction: max over curvatures lambda of `|1 - lr lambda|`
     (>= 1 means no convergence)."""
     lr = _f(lr)
     return np.max(np.abs(1.0 - lr[..., None] * np.atleast_1d(_f(curvatures))), axis=-1)
 
 
 def momentum_rate(lr, beta, curvatures, nesterov: bool = False) -> np.ndarray:
-    """Asymptotic factor per step by which the distance shrinks: the largest |root| of the heavy ball's
+    """Asymptotic factor per step by which the distance shrinks: the largest `|root|` of the heavy ball's
     (or Nesterov's) characteristic polynomial over all curvatures. lr and beta broadcast against each
     other; a value >= 1 means the run does not converge. beta = 0 gives GD's rate."""
     lr, beta = _f(lr), _f(beta)
@@ -63,7 +63,7 @@ def heavy_ball_best(mu, L) -> tuple:
 
 
 def momentum_terminal_velocity(beta, alternating: bool = False):
-    """The limit of |v_t| (torch form) fed a unit gradient: 1 / (1 - beta) if it is constant, 1 / (1 + beta) if it
+    """The limit of `|v_t|` (torch form) fed a unit gradient: 1 / (1 - beta) if it is constant, 1 / (1 + beta) if it
     flips sign every step."""
     beta = _f(beta)
     return 1.0 / (1.0 + beta) if alternating else 1.0 / (1.0 - beta)
@@ -125,7 +125,7 @@ def adam_uncorrected_ratio(t, beta1, beta2) -> np.ndarray:
 
 
 def adam_spike_bound(beta1, beta2) -> float:
-    """(1 - beta1) / sqrt(1 - beta2): |step| / lr for one gradient after a long run of zeros, Kingma & Ba's bound
+    """(1 - beta1) / sqrt(1 - beta2): `|step|` / lr for one gradient after a long run of zeros, Kingma & Ba's bound
     on the step when 1 - beta1 > sqrt(1 - beta2) (and the uncorrected first step's factor)."""
     return float((1 - float(beta1)) / np.sqrt(1 - float(beta2)))
 
@@ -137,8 +137,8 @@ def _corrected_ema_weights(beta: float, t: int) -> np.ndarray:
 
 
 def adam_worst_step(t: int, beta1, beta2) -> float:
-    """The largest |step| / lr of Adam (eps = 0) at step t over all gradient sequences. With m_hat = sum a_k dw_k
-    and v_hat = sum b_k dw_k^2, Cauchy-Schwarz gives |m_hat| / sqrt(v_hat) <= sqrt(sum a_k^2 / b_k)."""
+    """The largest `|step|` / lr of Adam (eps = 0) at step t over all gradient sequences. With m_hat = sum a_k dw_k
+    and v_hat = sum b_k dw_k^2, Cauchy-Schwarz gives `|m_hat|` / sqrt(v_hat) <= sqrt(sum a_k^2 / b_k)."""
     a, b = _corrected_ema_weights(beta1, t), _corrected_ema_weights(beta2, t)
     return float(np.sqrt(np.sum(a * a / b)))
 
@@ -164,7 +164,7 @@ def adam_eps_from_eps_hat(eps_hat, beta2, t) -> np.ndarray:
 
 
 def adam_noisy_rms_step(mean, sigma, beta1) -> np.ndarray:
-    """The root mean square of Adam's |step| / lr, |m_hat| / sqrt(v_hat) (eps = 0), once both averages are
+    """The root mean square of Adam's `|step|` / lr, `|m_hat|` / sqrt(v_hat) (eps = 0), once both averages are
     stationary, for independent gradients of mean E[dw] and standard deviation sigma, with v_hat taken as its
     expectation E[dw]^2 + sigma^2 (a long beta2 memory): m_hat then has mean E[dw] and variance
     sigma^2 (1 - beta1) / (1 + beta1), so the result is sqrt((E[dw]^2 + sigma^2 (1 - beta1) / (1 + beta1)) /

@@ -1,5 +1,5 @@
 """Hyperparameter sweeps: a whole grid of settings in one batched `run`, scored by a named criterion, and
-the best setting chosen.
+the best setting chosen::
 
     s = sweep(lambda lr: Adam(lr), problem, steps=200, score=gap_at(), lr=np.geomspace(1e-3, 1, 25))
     s.best            # {"lr": ...}: the setting with the lowest score
@@ -234,11 +234,11 @@ def _call(fn, values: dict):
 def sweep(make, problem, steps: int, score, x0=None, record_every: int = 1, **grid) -> Sweep:
     """Run `make(**setting)` on `problem` for every setting of the grid at once and score each run.
 
-    grid: name=values keyword arguments, each a 1-D sequence (the axes of the grid, in order).
-    make: returns the optimizer; it receives each axis as an array shaped to broadcast over the grid
-        (a parameter axis is appended, so hyperparameters broadcast against the params).
-    problem: the problem, or a function of some axes that returns it (a regularization strength, say).
-    score: a criterion such as `gap_at(t)`, `steps_to(tol)` or `loss_on(x, y)`.
+    - grid: name=values keyword arguments, each a 1-D sequence (the axes of the grid, in order).
+    - make: returns the optimizer; it receives each axis as an array shaped to broadcast over the grid
+      (a parameter axis is appended, so hyperparameters broadcast against the params).
+    - problem: the problem, or a function of some axes that returns it (a regularization strength, say).
+    - score: a criterion such as `gap_at(t)`, `steps_to(tol)` or `loss_on(x, y)`.
     """
     if not grid:
         raise ValueError("sweep needs at least one grid axis, e.g. lr=np.geomspace(1e-3, 1, 13)")
