@@ -30,6 +30,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # inside the PDF.
 ROOT_DOC = "book/intro.html"
 PRINT_PAGE = "print.html"
+# A4 with these margins (mm), printed at 90 %: about 11 pt type, and lines as long as a book's.
+PAPER_WIDTH, MARGIN, SCALE = 210, {"top": 16, "bottom": 18, "left": 14, "right": 14}, 0.9
+# The width the page is laid out at, in CSS pixels (96 to the inch), and the right margin's.
+LAYOUT_WIDTH = round((PAPER_WIDTH - MARGIN["left"] - MARGIN["right"]) / 25.4 * 96 / SCALE)
+MARGIN_WIDTH = round(MARGIN["right"] / 25.4 * 96 / SCALE)
 FOOTER = (
     '<div style="width:100%; text-align:center; font-size:9px; font-family:sans-serif; color:#444">'
     '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
@@ -37,6 +42,13 @@ FOOTER = (
 # playground.js sets pgState once a playground has drawn; its background image must have loaded too.
 DRAWN = """() => [...document.querySelectorAll('.optim-playground')].every(
   (pg) => pg.pgState && pg.querySelector('.pg-figure img').complete)"""
+# What would run off the paper's right edge: equations, code, tables and pictures.
+OFF_THE_PAPER = """(margin) => {
+  const edge = document.querySelector('.bd-article').getBoundingClientRect().right + margin;
+  return [...document.querySelectorAll('mjx-container, pre, table, img, canvas, figure')]
+    .filter((e) => e.getBoundingClientRect().right > edge)
+    .map((e) => `${e.tagName.toLowerCase()}: ${e.textContent.trim().slice(0, 60) || e.getAttribute('alt')}`);
+}"""
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -55,16 +67,20 @@ def print_pdf(url: str, out: Path):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": LAYOUT_WIDTH, "height": 1000})
         page.emulate_media(media="print", color_scheme="light")
         page.goto(url, wait_until="load")
         page.evaluate("() => MathJax.startup.promise")  # resolves when every equation is typeset
         page.wait_for_function(DRAWN, timeout=300_000)
+        cut = page.evaluate(OFF_THE_PAPER, MARGIN_WIDTH)
+        if cut:
+            sys.exit("wider than the paper (see book/_static/print.css):\n  " + "\n  ".join(cut))
         out.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(
             path=out,
             format="A4",
-            margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
+            scale=SCALE,
+            margin={side: f"{mm}mm" for side, mm in MARGIN.items()},
             print_background=True,
             display_header_footer=True,
             header_template="<span></span>",

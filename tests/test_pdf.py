@@ -20,9 +20,9 @@ from book_files import ROOT, notebook, source
 
 from scripts import book_pdf
 
-# Every page has at most this many characters of text, at least this many (a page of figures and code
-# holds little text). Measured on the first PDF (1300 characters a page on average) and kept well apart.
-CHARS_PER_PAGE = (400, 3000)
+# Characters (spaces not counted) on one page of this layout: no page holds FULL_PAGE (the densest page
+# of the first PDF held 2025), and an average page holds more than HALF_PAGE (that PDF: 1075).
+FULL_PAGE, HALF_PAGE = 2500, 1000
 
 
 def _unavailable(reason):
@@ -48,6 +48,8 @@ def pdf():
         if not (shutil.which(chromium) or Path(chromium).is_file()):
             _unavailable(f"Chromium not found at {chromium}, so there is no PDF (apt-get install chromium)")
         pytest.fail("the PDF is not built: run `make pdf` first", pytrace=False)
+    if book_pdf.PDF.stat().st_mtime < (book_pdf.SITE / book_pdf.ROOT_DOC).stat().st_mtime:
+        pytest.fail("the PDF is older than the single-page build: run `make pdf`", pytrace=False)
     return pypdf.PdfReader(book_pdf.PDF)
 
 
@@ -119,15 +121,15 @@ def test_every_page_has_its_number(pages):
         assert text.rstrip().endswith(f"{i + 1} / {total}"), f"page {i + 1} footer: {text[-40:]!r}"
 
 
-def test_page_count_fits_the_text(pages, source_html):
-    """As many pages as the book's text needs: the article's text from the HTML, at the characters a
-    page can hold, plus up to one page per figure and playground (kept whole, they leave gaps)."""
+def test_page_count_fits_the_content(pages, source_html):
+    """As many pages as the book's content needs: at least its text on full pages plus a quarter page
+    per figure and playground; at most its text on half-full pages plus a page per picture."""
     article = re.search(r'<article class="bd-article">(.*)</article>', source_html, re.S)[1]
-    article = re.sub(r"<script.*?</script>", "", article, flags=re.S)
-    chars = len(squeeze(plain(article)))
+    chars = len(squeeze(plain(re.sub(r"<script.*?</script>", "", article, flags=re.S))))
     pictures = len(figures(source_html)) + source_html.count('class="optim-playground"')
-    fewest, most = CHARS_PER_PAGE
-    assert chars / most <= len(pages) <= chars / fewest + pictures, (chars, pictures, len(pages))
+    fewest = chars / FULL_PAGE + pictures / 4
+    most = chars / HALF_PAGE + pictures
+    assert fewest <= len(pages) <= most, f"{len(pages)} pages for {chars} characters and {pictures} pictures"
 
 
 def test_no_raw_tex_survives(pages):
