@@ -42,11 +42,14 @@ FOOTER = (
 # playground.js sets pgState once a playground has drawn; its background image must have loaded too.
 DRAWN = """() => [...document.querySelectorAll('.optim-playground')].every(
   (pg) => pg.pgState && pg.querySelector('.pg-figure img').complete)"""
-# What would run off the paper's right edge: equations, code, tables and pictures.
-OFF_THE_PAPER = """(margin) => {
+# Equations, code, tables and pictures that would be cut: past the paper's right edge, or wider than
+# a box that hides what overflows it.
+CUT_OFF = """(margin) => {
   const edge = document.querySelector('.bd-article').getBoundingClientRect().right + margin;
-  return [...document.querySelectorAll('mjx-container, pre, table, img, canvas, figure')]
-    .filter((e) => e.getBoundingClientRect().right > edge)
+  const clips = (e) => getComputedStyle(e).overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 1;
+  const blocks = 'div.math, mjx-container[display="true"], pre, table, .pst-scrollable-table-container';
+  return [...document.querySelectorAll(`${blocks}, img, canvas, figure`)]
+    .filter((e) => e.getBoundingClientRect().right > edge || clips(e))
     .map((e) => `${e.tagName.toLowerCase()}: ${e.textContent.trim().slice(0, 60) || e.getAttribute('alt')}`);
 }"""
 
@@ -72,7 +75,7 @@ def print_pdf(url: str, out: Path):
         page.goto(url, wait_until="load")
         page.evaluate("() => MathJax.startup.promise")  # resolves when every equation is typeset
         page.wait_for_function(DRAWN, timeout=300_000)
-        cut = page.evaluate(OFF_THE_PAPER, MARGIN_WIDTH)
+        cut = page.evaluate(CUT_OFF, MARGIN_WIDTH)
         if cut:
             sys.exit("wider than the paper (see book/_static/print.css):\n  " + "\n  ".join(cut))
         out.parent.mkdir(parents=True, exist_ok=True)
