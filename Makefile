@@ -7,8 +7,10 @@ VENDOR := book/_static/vendor
 JCACHE := _build/.jupyter_cache
 # The executed copies of today's chapters only: a renamed chapter leaves its old copy in _build.
 EXECUTED := $(patsubst book/%,_build/jupyter_execute/book/%,$(wildcard book/*.ipynb))
+# Debian's Chromium drives the browser tests and prints the PDF.
+CHROMIUM := $(or $(OPTIM_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: setup book lab student test lint bench clean
+.PHONY: setup book pdf lab student test lint bench clean
 
 setup: $(STAMP)
 
@@ -32,6 +34,12 @@ book: $(STAMP) $(VENDOR)/.done
 	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(PY) scripts/execute_notebooks.py $(JCACHE) book/*.ipynb
 	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(VENV)/bin/jupyter-book build -W -n --keep-going .
 
+# The whole book as one PDF, _build/pdf/optimizers-computed.pdf: the single-page build (notebooks from
+# the same cache) printed by Chromium, with book/_static/print.css. See scripts/book_pdf.py.
+pdf: book
+	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(VENV)/bin/jupyter-book build -W -n --keep-going --builder singlehtml .
+	$(PY) scripts/book_pdf.py
+
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab book/
 
@@ -48,9 +56,10 @@ lint: $(STAMP)
 # built site, and nbval on every chapter. nbval runs the notebooks as the build executed them
 # (_build/jupyter_execute), so each cell must again produce the same text output: a second,
 # independent execution that also proves the notebooks deterministic (figures are not compared).
+# `pdf` builds the book first; without Chromium only the book is built and tests/test_pdf.py skips.
 test: $(STAMP)
 	$(MAKE) lint
-	$(MAKE) book
+	$(MAKE) $(if $(wildcard $(CHROMIUM)),pdf,book)
 	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(PY) -m pytest -n 2 --dist loadfile \
 		tests --nbval --nbval-current-env $(EXECUTED)
 
