@@ -123,7 +123,8 @@ def run(quick: bool = False) -> str:
     return (
         "## Playground latency (Jupyter, Agg canvas)\n\n"
         f"{moves} moves per playground, a seeded random walk over all its controls; each move renders its frame "
-        "(cache off) and is timed from setting the control to the PNG in the image widget. "
+        "(cache off) and is timed from setting the control to the PNG in the image widget: wall-clock time, and "
+        "the CPU time of the move (its work, without the waits for other processes on a shared machine). "
         '"Setting seen before": the walk undone move by move on a view with its frame cache on. '
         "View setup: the backgrounds, readouts and levels prepared when the playground is shown (the batched "
         "runs excluded). Naive baseline: rerun + new figure with contours + PNG render per move.\n\n"
