@@ -146,14 +146,18 @@ def _assert_draws_a_fresh_run(view, playground):
         assert expected in view.text.value.replace("&#x27;", "'")
 
 
+def _other_value(slider) -> int:
+    """An index other than the default: the last, or the first when the last is the default."""
+    return len(slider.values) - 1 if slider.default_index != len(slider.values) - 1 else 0
+
+
 def test_live_view_draws_and_reports_the_shown_steps(playground):
     """The drawn lines hold exactly steps 0..shown of a fresh run, and each summary line quotes the loss
     at the shown step (not one step before): at the defaults, and after each control moves."""
     view = _LiveView(playground, frames=0)  # no cache: every move draws its lines
     _assert_draws_a_fresh_run(view, playground)
     for i in _movable(playground):
-        slider = playground.sliders[i]
-        view.controls[i].value = len(slider.values) - 1 if slider.default_index == 0 else 0
+        view.controls[i].value = _other_value(playground.sliders[i])
         _assert_draws_a_fresh_run(view, playground)
 
 
@@ -161,7 +165,7 @@ def test_cached_frames_are_the_uncached_redraw(playground):
     """Moving back to a setting shows its cached frame: the same PNG bytes and text as a view without a cache
     that redraws every move, and the cache is used (no redraw) on the way back."""
     cached, uncached = _LiveView(playground), _LiveView(playground, frames=0)
-    moves = [(i, len(playground.sliders[i].values) - 1) for i in _movable(playground)]
+    moves = [(i, _other_value(playground.sliders[i])) for i in _movable(playground)]
     undo = [(i, playground.sliders[i].default_index) for i, _ in reversed(moves)]
     for i, value in moves:
         cached.controls[i].value = uncached.controls[i].value = value
