@@ -1,12 +1,19 @@
 """Every registered playground, one parametrized test each: it builds, its static payload fits the
-page budget, every value it embeds is finite or marked diverged, and the live view redraws when any
-slider moves. Chapter test files test only what their own playground claims."""
+page budget, every value it embeds is finite or marked diverged, and the live view shows the right
+control for each slider and redraws, from the batched grid, exactly what a fresh run gives when any
+control moves. Chapter test files test only what their own playground claims."""
 
+import io
+
+import ipywidgets
 import numpy as np
 import pytest
+from PIL import Image
 
+from optim_core import GD
 from optim_core.chapters import get, keys
-from optim_core.playground import MAX_PAYLOAD_BYTES, _LiveView
+from optim_core.playground import MAX_PAYLOAD_BYTES, MAX_TOGGLE_OPTIONS, Playground, Slider, _LiveView, _png
+from optim_core.problems import Quadratic
 
 
 @pytest.fixture(scope="module", params=keys())
@@ -20,15 +27,84 @@ def test_static_payload_fits_the_budget(playground):
     assert len(html) < MAX_PAYLOAD_BYTES
 
 
+def _movable(playground):
+    return [i for i, s in enumerate(playground.sliders) if len(s.values) > 1]
+
+
+def _text_changes(view, i) -> bool:
+    """Whether some value of control i changes the text from what the other controls' setting shows."""
+    control = view.controls[i]
+    start, before = control.value, view.text.value
+    changed = False
+    for value in range(len(control.options)):
+        control.value = value
+        changed |= view.text.value != before
+    control.value = start
+    return changed
+
+
 def test_live_view_redraws_for_every_slider(playground):
+    """Every control (the "steps" slider and categorical ones included) changes the picture whenever it moves,
+    and moving it back restores the picture and the text. It changes the text for some of its values: at the
+    defaults, or else with fewer steps shown (the runs can end at the same rounded loss, as SignGD's do from
+    every start w₂ after 150 steps)."""
     view = _LiveView(playground)
-    for control, slider in zip(view.controls, playground.sliders, strict=True):
-        if len(slider.values) < 2 or slider.name == "steps":
-            continue
-        before = view.image.value
-        control.value = (slider.default_index + 1) % len(slider.values)
-        assert view.image.value != before, f"moving {slider.name} did not redraw"
+    steps = next((i for i, s in enumerate(playground.sliders) if s.name == "steps"), None)
+    for i in _movable(playground):
+        control, slider = view.controls[i], playground.sliders[i]
+        before = view.image.value, view.text.value
+        for value in range(len(slider.values)):
+            if value != slider.default_index:
+                control.value = value
+                assert view.image.value != before[0], f"moving {slider.name} to {slider.text(value)} did not redraw"
         control.value = slider.default_index
+        assert (view.image.value, view.text.value) == before, f"moving {slider.name} back did not restore"
+        changed = _text_changes(view, i)
+        if not changed and steps is not None and steps != i:
+            view.controls[steps].value = 0
+            changed = _text_changes(view, i)
+            view.controls[steps].value = playground.sliders[steps].default_index
+        assert changed, f"no value of {slider.name} changed the text"
+
+
+def _expected_control(slider):
+    if not slider.names:
+        return ipywidgets.SelectionSlider
+    return ipywidgets.ToggleButtons if len(slider.names) <= MAX_TOGGLE_OPTIONS else ipywidgets.Dropdown
+
+
+def _assert_controls_fit_their_sliders(view, playground):
+    for control, slider in zip(view.controls, playground.sliders, strict=True):
+        assert type(control) is _expected_control(slider), f"{slider.name}: {type(control).__name__}"
+        # the description is the accessible name, shown in full; the options are the names (or numbers) shown
+        assert control.description == slider.label and control.style.description_width == "initial"
+        assert list(control.options) == [(slider.text(i), i) for i in range(len(slider.values))]
+        assert control.value == control.index == slider.default_index  # the frontend shows options[index]
+        if slider.names:
+            assert [label for label, _ in control.options] == list(slider.names)
+
+
+def test_categorical_sliders_are_buttons_or_a_list(playground):
+    _assert_controls_fit_their_sliders(_LiveView(playground), playground)
+
+
+def test_many_names_make_a_drop_down_list_and_numbers_a_slider():
+    problems = tuple(f"problem {i}" for i in range(MAX_TOGGLE_OPTIONS + 1))
+    sliders = [
+        Slider("which", tuple(range(len(problems))), 0, label="which problem", names=problems),
+        Slider("pick", (0.0, 1.0), 1.0, label="a choice of two", names=("first", "second")),
+        Slider("lr", (0.1, 0.2, 0.3), 0.2, label="learning rate"),
+    ]
+    pg = Playground("many", Quadratic(), {"GD": lambda lr: GD(lr)}, sliders, steps=5)
+    view = _LiveView(pg)
+    assert [type(c) for c in view.controls] == [
+        ipywidgets.Dropdown,
+        ipywidgets.ToggleButtons,
+        ipywidgets.SelectionSlider,
+    ]
+    _assert_controls_fit_their_sliders(view, pg)
+    view.controls[2].value = 2
+    assert view.values() == {"which": 0.0, "pick": 1.0, "lr": 0.3}
 
 
 def test_paths_start_at_the_start_point(playground):
@@ -47,10 +123,7 @@ def _fresh(playground, values):
     }
 
 
-def test_live_view_draws_and_reports_the_shown_steps(playground):
-    """The drawn lines hold exactly steps 0..shown of a fresh run, and each summary line quotes the loss
-    at the shown step (not one step before)."""
-    view = _LiveView(playground)
+def _assert_draws_a_fresh_run(view, playground):
     values = view.values()
     shown = int(values.get("steps", playground.steps))
     _, _, lines = view._view(playground.problem_for(values))
@@ -71,6 +144,57 @@ def test_live_view_draws_and_reports_the_shown_steps(playground):
             else f"{label}: f - f* = {gap[shown]:.2e} after {shown} steps"
         )
         assert expected in view.text.value.replace("&#x27;", "'")
+
+
+def _other_value(slider) -> int:
+    """An index other than the default: the last, or the first when the last is the default."""
+    return len(slider.values) - 1 if slider.default_index != len(slider.values) - 1 else 0
+
+
+def test_live_view_draws_and_reports_the_shown_steps(playground):
+    """The drawn lines hold exactly steps 0..shown of a fresh run, and each summary line quotes the loss
+    at the shown step (not one step before): at the defaults, and after each control moves."""
+    view = _LiveView(playground, frames=0)  # no cache: every move draws its lines
+    _assert_draws_a_fresh_run(view, playground)
+    for i in _movable(playground):
+        view.controls[i].value = _other_value(playground.sliders[i])
+        _assert_draws_a_fresh_run(view, playground)
+
+
+def test_cached_frames_are_the_uncached_redraw(playground):
+    """Moving back to a setting shows its cached frame: the same PNG bytes and text as a view without a cache
+    that redraws every move, and the cache is used (no redraw) on the way back."""
+    cached, uncached = _LiveView(playground), _LiveView(playground, frames=0)
+    moves = [(i, _other_value(playground.sliders[i])) for i in _movable(playground)]
+    undo = [(i, playground.sliders[i].default_index) for i, _ in reversed(moves)]
+    for i, value in moves:
+        cached.controls[i].value = uncached.controls[i].value = value
+        assert (cached.image.value, cached.text.value) == (uncached.image.value, uncached.text.value)
+    renders = []
+    cached.render = lambda values, render=cached.render: renders.append(values) or render(values)
+    for i, value in undo:
+        cached.controls[i].value = uncached.controls[i].value = value
+        assert (cached.image.value, cached.text.value) == (uncached.image.value, uncached.text.value)
+    assert renders == [], f"{len(renders)} of {len(undo)} settings seen before were redrawn"
+
+
+def test_the_frame_is_the_canvas_pixel_for_pixel(playground):
+    """The PNG the image widget gets is lossless: decoded, it is exactly the figure on the Agg canvas."""
+    view = _LiveView(playground, frames=0)
+    canvas = view._view(playground.problem_for(view.values()))[0]
+    decoded = np.asarray(Image.open(io.BytesIO(view.image.value)).convert("RGBA"))
+    np.testing.assert_array_equal(decoded, np.asarray(canvas.buffer_rgba()))
+
+
+@pytest.mark.parametrize("alpha", [255, 128])
+def test_png_is_lossless_opaque_or_not(alpha):
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
+    rgba[..., 3] = alpha
+    rgba[0, 0, 3] = 255
+    with Image.open(io.BytesIO(_png(rgba))) as image:
+        assert image.mode == ("RGB" if alpha == 255 else "RGBA")
+        np.testing.assert_array_equal(np.asarray(image.convert("RGBA")), rgba)
 
 
 def test_static_payload_starts_every_slider_at_its_default(playground):
