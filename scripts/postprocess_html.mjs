@@ -134,12 +134,164 @@ export function sizeFigures(html, file) {
   });
 }
 
+// ---- 4. stylesheets ---------------------------------------------------------------------------------
+
+// The theme's stylesheet (Bootstrap, Font Awesome and pydata-sphinx-theme: 66 kB compressed) blocks the
+// first paint, and about nine tenths of its rules match nothing in the book. Each large stylesheet gets
+// a "critical" copy without the rules that name a class no page or script of the site mentions; the
+// page loads that copy as before and the full stylesheet without blocking, at the same place. Once
+// the full one has arrived the cascade is exactly the original one (it holds every rule of the copy,
+// later in document order), so a class a script builds at run time (a tooltip's placement, say) is
+// styled too, only a moment later.
+const LARGE_CSS = 20_000; // bytes; the small stylesheets are left as they are
+const LINK = /<link ([^>]*)rel="stylesheet"([^>]*)\/?>/g;
+
+// A stylesheet without comments as a list of rules: {prelude, body} (body: declarations) or
+// {prelude, rules} (@media, @supports), or {text} for at-rules kept verbatim (@charset, @font-face,
+// @keyframes).
+export function parseCss(css) {
+  const rules = [];
+  let i = 0;
+  while (i < css.length) {
+    const start = i;
+    let depth = 0;
+    let open = -1;
+    for (; i < css.length; i++) {
+      const c = css[i];
+      if (c === '"' || c === "'") i = skipString(css, i);
+      else if (c === ";" && depth === 0 && open < 0) break;
+      else if (c === "{") {
+        if (open < 0) open = i;
+        depth++;
+      } else if (c === "}" && --depth === 0) break;
+    }
+    const text = css.slice(start, i + 1).trim();
+    i++;
+    if (!text) continue;
+    if (open < 0) rules.push({ text });
+    else {
+      const prelude = css.slice(start, open).trim();
+      const body = css.slice(open + 1, i - 1);
+      if (/^@(media|supports|layer|container)\b/.test(prelude)) rules.push({ prelude, rules: parseCss(body) });
+      else if (prelude.startsWith("@")) rules.push({ text });
+      else rules.push({ prelude, body });
+    }
+  }
+  return rules;
+}
+
+function skipString(css, i) {
+  const quote = css[i];
+  for (i++; i < css.length && css[i] !== quote; i++) if (css[i] === "\\") i++;
+  return i;
+}
+
+// The class names a selector requires: those outside :not(..), :is(..) and attribute selectors.
+export function requiredClasses(selector) {
+  let outer = selector.replace(/\[[^\]]*\]/g, "");
+  while (/\([^()]*\)/.test(outer)) outer = outer.replace(/\([^()]*\)/g, "");
+  return [...outer.matchAll(/\.(-?[_a-zA-Z][\w-]*)/g)].map((m) => m[1]);
+}
+
+// Split a selector list at its top-level commas.
+function selectors(prelude) {
+  const parts = [];
+  let depth = 0;
+  let last = 0;
+  for (let i = 0; i < prelude.length; i++) {
+    if ("([".includes(prelude[i])) depth++;
+    else if (")]".includes(prelude[i])) depth--;
+    else if (prelude[i] === "," && depth === 0) {
+      parts.push(prelude.slice(last, i));
+      last = i + 1;
+    }
+  }
+  return [...parts, prelude.slice(last)].map((p) => p.trim());
+}
+
+// The stylesheet without the selectors that require a class missing from `known` (and without
+// comments, but for the licence notices, /*! .. */).
+export function criticalCss(css, known) {
+  const notices = css.match(/\/\*![\s\S]*?\*\//g) || [];
+  const keep = (rules) =>
+    rules.flatMap((rule) => {
+      if (rule.text !== undefined) return [rule.text];
+      if (rule.rules) {
+        const inner = keep(rule.rules);
+        return inner.length ? [`${rule.prelude}{${inner.join("")}}`] : [];
+      }
+      const used = selectors(rule.prelude).filter((s) => requiredClasses(s).every((c) => known.has(c)));
+      return used.length ? [`${used.join(",")}{${rule.body}}`] : [];
+    });
+  const rules = keep(parseCss(css.replace(/\/\*[\s\S]*?\*\//g, "")));
+  return [...notices, rules.join("")].join("\n");
+}
+
+// Every word of the pages' class attributes and of the site's scripts (in files and inline): a class
+// named nowhere there is used by nothing while the page loads. Left out: the pages' prose (it says
+// "table" and "show"), and libraries whose code names every component they ship (Bootstrap, whose
+// classes for menus and tooltips appear on interaction, when the full stylesheet is there, and the
+// vendored MathJax and widget manager, which the typeset pages do not load).
+const LIBRARIES = /(scripts[\/\\]bootstrap\.js|_static[\/\\]vendor[\/\\])/;
+const CLASS_ATTRIBUTE = /\bclass="([^"]*)"/g;
+const INLINE_SCRIPT = /<script\b[^>]*>(.*?)<\/script>/gs;
+
+function siteWords(site) {
+  const words = new Set();
+  const add = (text) => {
+    for (const word of text.matchAll(/[\w-]+/g)) words.add(word[0]);
+  };
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".js") && !LIBRARIES.test(full)) add(fs.readFileSync(full, "utf8"));
+      else if (entry.name.endsWith(".html")) {
+        const html = fs.readFileSync(full, "utf8");
+        for (const match of html.matchAll(CLASS_ATTRIBUTE)) add(match[1]);
+        for (const match of html.matchAll(INLINE_SCRIPT)) add(match[1]);
+      }
+    }
+  };
+  walk(site);
+  return words;
+}
+
+function criticalName(href) {
+  return href.replace(/\.css(\?|$)/, ".critical.css$1");
+}
+
+// Write the critical copy of each large stylesheet the pages link; returns their hrefs' paths.
+function writeCriticalCss(site) {
+  const known = siteWords(site);
+  const large = new Set();
+  for (const file of fs.readdirSync(path.join(site, "_static"), { recursive: true })) {
+    const full = path.join(site, "_static", file);
+    if (!file.endsWith(".css") || file.endsWith(".critical.css") || fs.statSync(full).size < LARGE_CSS) continue;
+    fs.writeFileSync(criticalName(full), criticalCss(fs.readFileSync(full, "utf8"), known));
+    large.add(path.join("_static", file).split(path.sep).join("/"));
+  }
+  return large;
+}
+
+// The page linking the critical copy of each large stylesheet, and the full one without blocking.
+export function splitStylesheets(html, root, large) {
+  if (html.includes(".critical.css")) return html;
+  return html.replace(LINK, (tag, before, after) => {
+    const href = (before + after).match(/\bhref="([^"]*)"/);
+    if (!href || !large.has(href[1].split("?")[0].slice(root.length))) return tag;
+    const full = `<link rel="stylesheet" href="${href[1]}" media="print" onload="this.media='all'" />`;
+    return `<link rel="stylesheet" href="${criticalName(href[1])}" />${full}<noscript>${tag}</noscript>`;
+  });
+}
+
 // ---- the site ---------------------------------------------------------------------------------------
 
-export function postprocess(html, file, site) {
+export function postprocess(html, file, site, large = new Set()) {
   const relative = path.relative(path.dirname(file), site).split(path.sep).join("/");
   const root = relative ? relative + "/" : "";
-  return sizeFigures(deferScripts(typesetMath(html, root), file), file);
+  const page = sizeFigures(deferScripts(typesetMath(html, root), file), file);
+  return splitStylesheets(page, root, large);
 }
 
 function htmlFiles(dir) {
@@ -152,9 +304,10 @@ function htmlFiles(dir) {
 
 function main(site) {
   let changed = 0;
+  const large = writeCriticalCss(site);
   for (const file of htmlFiles(site)) {
     const html = fs.readFileSync(file, "utf8");
-    const out = postprocess(html, file, site);
+    const out = postprocess(html, file, site, large);
     if (out !== html) {
       fs.writeFileSync(file, out);
       changed += 1;
