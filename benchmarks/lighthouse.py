@@ -15,9 +15,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from benchmarks.common import table
 from benchmarks.page_cost import SITE, chapter_pages
 from benchmarks.static_server import serve
-from benchmarks.common import table
 
 JS = Path(__file__).resolve().parent / "js"
 LIGHTHOUSE = JS / "node_modules" / ".bin" / "lighthouse"
@@ -30,7 +30,9 @@ RUNS = 3  # Lighthouse's scores vary from run to run on a busy machine; the medi
 
 def install() -> None:
     if not LIGHTHOUSE.exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], cwd=JS, check=True)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], cwd=JS, check=True
+        )
 
 
 def audit(url: str) -> dict:
@@ -58,7 +60,12 @@ def scores(lhr: dict) -> dict:
     """The four category scores and the paint/blocking/shift metrics of one report."""
     audits = lhr["audits"]
     result = {c: lhr["categories"][c]["score"] for c in CATEGORIES}
-    for name in ["first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift"]:
+    for name in [
+        "first-contentful-paint",
+        "largest-contentful-paint",
+        "total-blocking-time",
+        "cumulative-layout-shift",
+    ]:
         result[name] = audits[name]["numericValue"]
     return result
 

@@ -109,8 +109,8 @@ def test_every_chapter_has_equations_typeset_at_build_time(visit):
         assert v.page.locator("mjx-container").count() > 0, doc
         # the fonts MathJax's stylesheet names are served by the site and used
         fonts = v.page.evaluate(
-            "async () => { await document.fonts.ready; return [...document.fonts].filter(f => f.family.startsWith('MJX'))"
-            ".map(f => f.status) }"
+            "async () => { await document.fonts.ready;"
+            " return [...document.fonts].filter(f => f.family.startsWith('MJX')).map(f => f.status) }"
         )
         assert "loaded" in fonts and "error" not in fonts, (doc, fonts)
 
