@@ -82,7 +82,11 @@ export function typesetMath(html, root) {
     return open + formulas + close;
   });
   if (errors.length) throw new Error(`TeX errors: ${errors.join(" | ")}`);
-  const style = adaptor.outerHTML(doc.outputJax.styleSheet(doc));
+  // Text shows at once in a fallback font while MathJax's fonts load (each character's box has its
+  // width from the stylesheet, so nothing moves when they arrive).
+  const style = adaptor
+    .outerHTML(doc.outputJax.styleSheet(doc))
+    .replace(/@font-face \/\* \d+ \*\/ \{/g, (rule) => `${rule}\n  font-display: swap;`);
   return typeset.replace(CONFIG, "").replace(LOADER, "").replace("</head>", `${style}\n</head>`);
 }
 

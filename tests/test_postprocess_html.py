@@ -98,6 +98,7 @@ def test_math_is_typeset_with_hidden_mathml_and_no_mathjax_script(site):
     assert re.search(r'<span class="eqno">\(1\)<a [^>]*>#</a></span>\s*<mjx-container', html), "numbering kept"
     assert html.count('<style id="MJX-CHTML-styles">') == 1
     assert 'url("../_static/vendor/mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff")' in html
+    assert html.count("@font-face") == html.count("font-display: swap;") > 1
     assert '{"x": "\\\\(not math\\\\)"}' in html, "script contents are left alone"
 
 
