@@ -29,10 +29,12 @@ $(VENDOR)/.done: js/package.json js/package-lock.json scripts/vendor_js.sh
 # Playgrounds emit only their static HTML while the book is built (see optim_core/playground.py).
 # The notebooks are first executed one per core into Jupyter Book's execution cache (see
 # scripts/execute_notebooks.py); the build then takes them from there. Unchanged notebooks are not
-# executed again.
+# executed again. Then the pages are made fast to open (math typeset at build time, scripts deferred,
+# figure sizes; see scripts/postprocess_html.mjs).
 book: $(STAMP) $(VENDOR)/.done
 	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(PY) scripts/execute_notebooks.py $(JCACHE) book/*.ipynb
 	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(VENV)/bin/jupyter-book build -W -n --keep-going .
+	node scripts/postprocess_html.mjs _build/html
 
 # The whole book as one PDF, _build/pdf/optimizers-computed.pdf: the single-page build (notebooks from
 # the same cache) printed by Chromium, with book/_static/print.css. See scripts/book_pdf.py.
@@ -66,8 +68,9 @@ test: $(STAMP)
 # The benchmarks compare against torch.optim, so torch is installed first (a maintainer's command).
 bench: $(STAMP)
 	$(PY) -m pip install -q -r requirements-torch.txt
+	cd benchmarks/js && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf _build $(VENDOR) js/node_modules .pytest_cache .hypothesis
+	rm -rf _build $(VENDOR) js/node_modules benchmarks/js/node_modules .pytest_cache .hypothesis
 	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -44,6 +44,8 @@ def visit(browser, url: str) -> tuple[dict[str, tuple[int, int]], float]:
     ready = page.evaluate(
         "Math.max(0, ...[...document.querySelectorAll('.optim-playground')].map(p => p.pgState.readyAt))"
     )
+    # Figures below the fold load lazily; count them too, as a reader who scrolls through loads them.
+    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
     page.wait_for_load_state("networkidle")
     loaded = {}
     for request in finished:
@@ -57,7 +59,7 @@ def visit(browser, url: str) -> tuple[dict[str, tuple[int, int]], float]:
 
 
 def measure_pages(browser, base: str, quick: bool) -> tuple[list[list], int]:
-    """One row per chapter page, and the bytes of what every measured page loads (theme, MathJax,
+    """One row per chapter page, and the bytes of what every measured page loads (theme, scripts,
     fonts): a page's own share is its HTML with the playground data, and its figures."""
     pages = chapter_pages()[:2] if quick else chapter_pages()
     loads = {path: [visit(browser, f"{base}/{path}") for _ in range(1 if quick else 5)] for path in pages}
@@ -112,6 +114,7 @@ def run(quick: bool = False, browser=None) -> str:
         "Everything a chapter page loads: its HTML (with the playground data), scripts, styles, fonts and "
         "figures. Python's http.server sends them uncompressed; the gzip column is what a host that "
         'compresses (as most static hosts do) would send. "own" is what only this page loads (its HTML '
-        f"and figures); the rest, {shared / 1e6:.2f} MB, is loaded by every chapter page (theme, MathJax, "
-        "fonts) and a browser can take from its cache after the first page.\n\n" + table(header, rows)
+        f"and figures, counted although most load only when scrolled to); the rest, {shared / 1e6:.2f} MB, is "
+        "loaded by every chapter page (theme, scripts, MathJax's fonts) and a browser can take from its cache "
+        "after the first page.\n\n" + table(header, rows)
     )

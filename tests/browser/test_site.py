@@ -34,15 +34,8 @@ class Visit:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        # The math is typeset when the book is built (scripts/postprocess_html.mjs): nothing to wait for.
         self.page.goto(url, wait_until="load")
-        self.page.evaluate(
-            """async () => {
-                if (!document.querySelector('.math')) return;
-                for (let i = 0; i < 200 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++)
-                    await new Promise(r => setTimeout(r, 25));
-                await MathJax.startup.promise;
-            }"""
-        )
         # Playgrounds inflate their data asynchronously; wait until each has drawn its first frame.
         self.page.wait_for_function("[...document.querySelectorAll('.optim-playground')].every(p => p.pgState)")
 
@@ -72,25 +65,54 @@ def test_page_is_offline_error_free_and_typeset(visit, path):
     assert v.errors == []
     outside = [u for u in v.requests if urlparse(u).scheme in ("http", "https") and urlparse(u).hostname != "127.0.0.1"]
     assert outside == []
-    math = v.page.evaluate(
-        """() => ({
-            total: document.querySelectorAll('.math').length,
-            typeset: [...document.querySelectorAll('.math')].filter(m => m.querySelector('mjx-container')).length,
-            errors: document.querySelectorAll('mjx-merror').length,
-            containers: document.querySelectorAll('mjx-container').length,
-            readable: document.querySelectorAll('mjx-container > mjx-assistive-mml').length,
-        })"""
-    )
-    assert math["typeset"] == math["total"], math
-    assert math["errors"] == 0
-    assert math["readable"] == math["containers"], "every formula carries hidden MathML for screen readers"
+    assert_math_typeset_at_build_time(v)
     assert "Optimizers, Computed" in v.page.title()
 
 
-def test_every_chapter_has_equations_that_mathjax_typeset(visit):
+# raw_tex: text nodes of a .math element still holding a TeX delimiter, \( or \[ (not typeset).
+MATH_STATE = r"""() => {
+    const math = [...document.querySelectorAll('.math')];
+    const containers = [...document.querySelectorAll('mjx-container')];
+    return {
+        total: math.length,
+        typeset: math.filter(m => m.querySelector(':scope > mjx-container')).length,
+        raw_tex: math.map(m => [...m.childNodes].filter(n => n.nodeType === 3 && /\\[([]/.test(n.textContent)).length)
+            .reduce((a, b) => a + b, 0),
+        errors: document.querySelectorAll('mjx-merror, [data-mjx-error]').length,
+        containers: containers.length,
+        readable: containers.filter(c => c.querySelector(':scope > mjx-assistive-mml > math')).length,
+        drawn: containers.filter(c => c.querySelector(':scope > mjx-math mjx-c')).length,
+        styled: !!document.getElementById('MJX-CHTML-styles'),
+        mathjax_global: typeof window.MathJax !== 'undefined',
+    };
+}"""
+
+
+def assert_math_typeset_at_build_time(v):
+    """Every formula arrives typeset (CommonHTML, with hidden MathML for screen readers) and the page
+    loads no MathJax JavaScript; MathJax's stylesheet and fonts are served by the site."""
+    math = v.page.evaluate(MATH_STATE)
+    assert math["typeset"] == math["total"], math
+    assert math["raw_tex"] == 0, math
+    assert math["errors"] == 0, math
+    assert math["readable"] == math["containers"], "every formula carries hidden MathML for screen readers"
+    assert math["drawn"] == math["containers"], math
+    assert math["styled"] == (math["containers"] > 0), "MathJax's stylesheet is in the page exactly when it has math"
+    assert not math["mathjax_global"], "MathJax was configured or loaded in the browser"
+    scripts = [u for u in v.requests if "mathjax" in urlparse(u).path.lower() and urlparse(u).path.endswith(".js")]
+    assert scripts == [], scripts
+
+
+def test_every_chapter_has_equations_typeset_at_build_time(visit):
     for doc in CHAPTER_DOCS:
         v = visit(f"{doc}.html")
         assert v.page.locator("mjx-container").count() > 0, doc
+        # the fonts MathJax's stylesheet names are served by the site and used
+        fonts = v.page.evaluate(
+            "async () => { await document.fonts.ready;"
+            " return [...document.fonts].filter(f => f.family.startsWith('MJX')).map(f => f.status) }"
+        )
+        assert "loaded" in fonts and "error" not in fonts, (doc, fonts)
 
 
 @pytest.mark.parametrize("doc", CHAPTER_DOCS)

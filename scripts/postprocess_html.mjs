@@ -1,0 +1,329 @@
+// Make the built book's pages fast to open on a phone; `make book` runs this after jupyter-book.
+//
+//     node scripts/postprocess_html.mjs _build/html
+//
+// Three changes to every HTML page, each measured with Lighthouse (benchmarks/lighthouse.py):
+//
+// 1. Math typeset at build time. Sphinx writes each formula as TeX in a `.math` element (\(..\) inline,
+//    \[..\] displayed) and adds MathJax's scripts, which typeset it in the reader's browser: about
+//    0.6 MB of JavaScript and seconds of work on a phone. Here mathjax-full (pinned in js/package.json)
+//    writes MathJax's own output into the page instead: CommonHTML with the hidden MathML that screen
+//    readers read, and the stylesheet MathJax would insert, inline in the <head> (its fonts are the
+//    ones the site serves under _static/vendor/mathjax). The MathJax script tags are removed. The TeX
+//    options (macros, say) come from the `window.MathJax` configuration Sphinx wrote into the page
+//    from _config.yml, so they are honoured.
+// 2. Scripts deferred: they run after the page is parsed (in the same order) instead of blocking its
+//    first paint. documentation_options.js is written inline instead, since inline scripts use it.
+// 3. Figures get their width and height (read from the PNG), so the page does not shift as they load,
+//    and all but the first are loaded lazily, when the reader scrolls near them.
+//
+// Every step leaves a page it has already changed as it is, so running the script twice changes
+// nothing, and a page Sphinx rebuilt is changed again. `jupyter-book build` alone still gives working
+// pages (typeset in the browser).
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+
+const require = createRequire(new URL("../js/package.json", import.meta.url));
+const { mathjax } = require("mathjax-full/js/mathjax.js");
+const { TeX } = require("mathjax-full/js/input/tex.js");
+const { CHTML } = require("mathjax-full/js/output/chtml.js");
+const { liteAdaptor } = require("mathjax-full/js/adaptors/liteAdaptor.js");
+const { RegisterHTMLHandler } = require("mathjax-full/js/handlers/html.js");
+const { AssistiveMmlHandler } = require("mathjax-full/js/a11y/assistive-mml.js");
+const { AllPackages } = require("mathjax-full/js/input/tex/AllPackages.js");
+
+// ---- 1. math ----------------------------------------------------------------------------------------
+
+// In the browser MathJax scales math to the surrounding text (matchFontHeight): the book's font has
+// an ex-height of 0.5625 em in Chromium, which gives the 127.3% MathJax chose there. Node cannot
+// measure a font, so that measurement is fixed here.
+const EM = 16;
+const EX = 9;
+const CONTAINER_WIDTH = 80 * EM;
+const FONTS = "_static/vendor/mathjax/output/chtml/fonts/woff-v2";
+
+// What Sphinx writes: the configuration, the MathJax loader, and each formula.
+const CONFIG = /<script>\s*window\.MathJax = (\{.*?\})<\/script>\n?/s;
+const LOADER = /<script [^>]*src="[^"]*vendor\/mathjax\/startup\.js[^"]*"><\/script>\n?/g;
+const MATH = /(<(span|div) class="math notranslate nohighlight"[^>]*>)(.*?)(<\/\2>)/gs;
+const TEX = /\\\((.*?)\\\)|\\\[(.*?)\\\]/gs;
+
+const adaptor = liteAdaptor({ fontSize: EM });
+AssistiveMmlHandler(RegisterHTMLHandler(adaptor));
+
+function unescapeHtml(text) {
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n) => String.fromCodePoint(parseInt(n, 16)))
+    .replace(/&amp;/g, "&");
+}
+
+// The page with its formulas typeset and no MathJax scripts; unchanged without MathJax configuration.
+export function typesetMath(html, root) {
+  const config = html.match(CONFIG);
+  if (!config) return html;
+  const doc = mathjax.document("", {
+    InputJax: new TeX({ packages: AllPackages, ...(JSON.parse(config[1]).tex || {}) }),
+    OutputJax: new CHTML({ fontURL: root + FONTS }),
+  });
+  const scale = EX / EM / doc.outputJax.font.params.x_height;
+  const errors = [];
+  const typeset = html.replace(MATH, (_, open, tag, inner, close) => {
+    const formulas = inner.replace(TEX, (source, inline, display) => {
+      const options = { display: display !== undefined, em: EM, ex: EX, containerWidth: CONTAINER_WIDTH, scale };
+      const out = adaptor.outerHTML(doc.convert(unescapeHtml(inline ?? display), options));
+      if (out.includes("<mjx-merror")) errors.push(source);
+      return out;
+    });
+    return open + formulas + close;
+  });
+  if (errors.length) throw new Error(`TeX errors: ${errors.join(" | ")}`);
+  // Text shows at once in a fallback font while MathJax's fonts load (each character's box has its
+  // width from the stylesheet, so nothing moves when they arrive).
+  const style = adaptor
+    .outerHTML(doc.outputJax.styleSheet(doc))
+    .replace(/@font-face \/\* \d+ \*\/ \{/g, (rule) => `${rule}\n  font-display: swap;`);
+  return typeset.replace(CONFIG, "").replace(LOADER, "").replace("</head>", `${style}\n</head>`);
+}
+
+// ---- 2. scripts -------------------------------------------------------------------------------------
+
+const SCRIPT = /<script( [^>]*)?>(.*?)<\/script>/gs;
+const OPTIONS_SCRIPT = "documentation_options.js";
+
+// The page with every external classic script deferred and documentation_options.js inline.
+export function deferScripts(html, file) {
+  return html.replace(SCRIPT, (tag, attributes = "", content) => {
+    const src = attributes.match(/\bsrc="([^"]*)"/);
+    if (!src || /\b(defer|async)\b|\btype="module"/.test(attributes)) return tag;
+    const url = src[1].split("?")[0];
+    if (url.endsWith(OPTIONS_SCRIPT)) {
+      const code = fs.readFileSync(path.join(path.dirname(file), url), "utf8");
+      return `<script>${code.trim()}</script>`;
+    }
+    return `<script defer${attributes}>${content}</script>`;
+  });
+}
+
+// ---- 3. figures -------------------------------------------------------------------------------------
+
+const IMAGE = /<img ([^>]*?)\s*\/?>/g;
+
+// A PNG's width and height, from its IHDR chunk (bytes 16-23).
+export function pngSize(file) {
+  const header = Buffer.alloc(24);
+  const fd = fs.openSync(file, "r");
+  fs.readSync(fd, header, 0, 24, 0);
+  fs.closeSync(fd);
+  return [header.readUInt32BE(16), header.readUInt32BE(20)];
+}
+
+// The page with width/height on every local PNG figure and loading="lazy" on all but the first.
+export function sizeFigures(html, file) {
+  let seen = 0;
+  return html.replace(IMAGE, (tag, attributes) => {
+    const src = attributes.match(/\bsrc="([^"]*\.png)"/);
+    if (!src || src[1].includes(":")) return tag;
+    seen += 1;
+    if (/\bwidth=/.test(attributes)) return tag;
+    const [width, height] = pngSize(path.join(path.dirname(file), decodeURI(src[1])));
+    // height: auto keeps the proportions when the theme's max-width: 100% narrows the figure.
+    let added = ` width="${width}" height="${height}" style="height: auto"`;
+    if (seen > 1) added += ' loading="lazy" decoding="async"';
+    return `<img ${attributes}${added} />`;
+  });
+}
+
+// ---- 4. stylesheets ---------------------------------------------------------------------------------
+
+// The theme's stylesheet (Bootstrap, Font Awesome and pydata-sphinx-theme: 66 kB compressed) blocks the
+// first paint, and about nine tenths of its rules match nothing in the book. Each large stylesheet gets
+// a "critical" copy without the rules that name a class no page or script of the site mentions; the
+// page loads that copy as before and the full stylesheet without blocking, at the same place. Once
+// the full one has arrived the cascade is exactly the original one (it holds every rule of the copy,
+// later in document order), so a class a script builds at run time (a tooltip's placement, say) is
+// styled too, only a moment later.
+const LARGE_CSS = 20_000; // bytes; the small stylesheets are left as they are
+const LINK = /<link ([^>]*)rel="stylesheet"([^>]*)\/?>/g;
+
+// A stylesheet without comments as a list of rules: {prelude, body} (body: declarations) or
+// {prelude, rules} (@media, @supports), or {text} for at-rules kept verbatim (@charset, @font-face,
+// @keyframes).
+export function parseCss(css) {
+  const rules = [];
+  let i = 0;
+  while (i < css.length) {
+    const start = i;
+    let depth = 0;
+    let open = -1;
+    for (; i < css.length; i++) {
+      const c = css[i];
+      if (c === '"' || c === "'") i = skipString(css, i);
+      else if (c === ";" && depth === 0 && open < 0) break;
+      else if (c === "{") {
+        if (open < 0) open = i;
+        depth++;
+      } else if (c === "}" && --depth === 0) break;
+    }
+    const text = css.slice(start, i + 1).trim();
+    i++;
+    if (!text) continue;
+    if (open < 0) rules.push({ text });
+    else {
+      const prelude = css.slice(start, open).trim();
+      const body = css.slice(open + 1, i - 1);
+      if (/^@(media|supports|layer|container)\b/.test(prelude)) rules.push({ prelude, rules: parseCss(body) });
+      else if (prelude.startsWith("@")) rules.push({ text });
+      else rules.push({ prelude, body });
+    }
+  }
+  return rules;
+}
+
+function skipString(css, i) {
+  const quote = css[i];
+  for (i++; i < css.length && css[i] !== quote; i++) if (css[i] === "\\") i++;
+  return i;
+}
+
+// The class names a selector requires: those outside :not(..), :is(..) and attribute selectors.
+export function requiredClasses(selector) {
+  let outer = selector.replace(/\[[^\]]*\]/g, "");
+  while (/\([^()]*\)/.test(outer)) outer = outer.replace(/\([^()]*\)/g, "");
+  return [...outer.matchAll(/\.(-?[_a-zA-Z][\w-]*)/g)].map((m) => m[1]);
+}
+
+// Split a selector list at its top-level commas.
+function selectors(prelude) {
+  const parts = [];
+  let depth = 0;
+  let last = 0;
+  for (let i = 0; i < prelude.length; i++) {
+    if ("([".includes(prelude[i])) depth++;
+    else if (")]".includes(prelude[i])) depth--;
+    else if (prelude[i] === "," && depth === 0) {
+      parts.push(prelude.slice(last, i));
+      last = i + 1;
+    }
+  }
+  return [...parts, prelude.slice(last)].map((p) => p.trim());
+}
+
+// The stylesheet without the selectors that require a class missing from `known` (and without
+// comments, but for the licence notices, /*! .. */).
+export function criticalCss(css, known) {
+  const notices = css.match(/\/\*![\s\S]*?\*\//g) || [];
+  const keep = (rules) =>
+    rules.flatMap((rule) => {
+      if (rule.text !== undefined) return [rule.text];
+      if (rule.rules) {
+        const inner = keep(rule.rules);
+        return inner.length ? [`${rule.prelude}{${inner.join("")}}`] : [];
+      }
+      const used = selectors(rule.prelude).filter((s) => requiredClasses(s).every((c) => known.has(c)));
+      return used.length ? [`${used.join(",")}{${rule.body}}`] : [];
+    });
+  const rules = keep(parseCss(css.replace(/\/\*[\s\S]*?\*\//g, "")));
+  return [...notices, rules.join("")].join("\n");
+}
+
+// Every word of the pages' class attributes and of the site's scripts (in files and inline): a class
+// named nowhere there is used by nothing while the page loads. Left out: the pages' prose (it says
+// "table" and "show"), and libraries whose code names every component they ship (Bootstrap, whose
+// classes for menus and tooltips appear on interaction, when the full stylesheet is there, and the
+// vendored MathJax and widget manager, which the typeset pages do not load).
+const LIBRARIES = /(scripts[\/\\]bootstrap\.js|_static[\/\\]vendor[\/\\])/;
+const CLASS_ATTRIBUTE = /\bclass="([^"]*)"/g;
+const INLINE_SCRIPT = /<script\b[^>]*>(.*?)<\/script>/gs;
+
+function siteWords(site) {
+  const words = new Set();
+  const add = (text) => {
+    for (const word of text.matchAll(/[\w-]+/g)) words.add(word[0]);
+  };
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".js") && !LIBRARIES.test(full)) add(fs.readFileSync(full, "utf8"));
+      else if (entry.name.endsWith(".html")) {
+        const html = fs.readFileSync(full, "utf8");
+        for (const match of html.matchAll(CLASS_ATTRIBUTE)) add(match[1]);
+        for (const match of html.matchAll(INLINE_SCRIPT)) add(match[1]);
+      }
+    }
+  };
+  walk(site);
+  return words;
+}
+
+function criticalName(href) {
+  return href.replace(/\.css(\?|$)/, ".critical.css$1");
+}
+
+// Write the critical copy of each large stylesheet the pages link; returns their hrefs' paths.
+function writeCriticalCss(site) {
+  const known = siteWords(site);
+  const large = new Set();
+  for (const file of fs.readdirSync(path.join(site, "_static"), { recursive: true })) {
+    const full = path.join(site, "_static", file);
+    if (!file.endsWith(".css") || file.endsWith(".critical.css") || fs.statSync(full).size < LARGE_CSS) continue;
+    fs.writeFileSync(criticalName(full), criticalCss(fs.readFileSync(full, "utf8"), known));
+    large.add(path.join("_static", file).split(path.sep).join("/"));
+  }
+  return large;
+}
+
+// The page linking the critical copy of each large stylesheet, and the full one without blocking.
+export function splitStylesheets(html, root, large) {
+  if (html.includes(".critical.css")) return html;
+  return html.replace(LINK, (tag, before, after) => {
+    const href = (before + after).match(/\bhref="([^"]*)"/);
+    if (!href || !large.has(href[1].split("?")[0].slice(root.length))) return tag;
+    const full = `<link rel="stylesheet" href="${href[1]}" media="print" onload="this.media='all'" />`;
+    return `<link rel="stylesheet" href="${criticalName(href[1])}" />${full}<noscript>${tag}</noscript>`;
+  });
+}
+
+// ---- the site ---------------------------------------------------------------------------------------
+
+export function postprocess(html, file, site, large = new Set()) {
+  const relative = path.relative(path.dirname(file), site).split(path.sep).join("/");
+  const root = relative ? relative + "/" : "";
+  const page = sizeFigures(deferScripts(typesetMath(html, root), file), file);
+  return splitStylesheets(page, root, large);
+}
+
+function htmlFiles(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name.startsWith("_") ? [] : htmlFiles(full);
+    return entry.name.endsWith(".html") ? [full] : [];
+  });
+}
+
+function main(site) {
+  let changed = 0;
+  const large = writeCriticalCss(site);
+  for (const file of htmlFiles(site)) {
+    const html = fs.readFileSync(file, "utf8");
+    const out = postprocess(html, file, site, large);
+    if (out !== html) {
+      fs.writeFileSync(file, out);
+      changed += 1;
+    }
+  }
+  console.log(`postprocess_html: changed ${changed} page(s) in ${site}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.length !== 3) {
+    console.error("usage: node scripts/postprocess_html.mjs SITE_DIR");
+    process.exit(2);
+  }
+  main(process.argv[2]);
+}

@@ -1,0 +1,152 @@
+"""scripts/postprocess_html.mjs (run by `make book`) on a small site: math typeset at build time
+with hidden MathML and the page's configuration, scripts deferred, figure sizes, critical CSS, and a
+second run changes nothing."""
+
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "postprocess_html.mjs"
+MATHJAX = ROOT / "js" / "node_modules" / "mathjax-full"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not MATHJAX.is_dir(),
+    reason="needs node and js/node_modules (make book installs them)",
+)
+
+PAGE = r"""<!DOCTYPE html>
+<html><head>
+<script src="../_static/documentation_options.js?v=1"></script>
+<script src="../_static/doctools.js?v=1"></script>
+<script>DOCUMENTATION_OPTIONS.pagename = 'book/page';</script>
+<script>window.MathJax = {"tex": {"macros": {"RR": "\\mathbb{R}"}}, "options": {"processHtmlClass": "math"}}</script>
+<script defer="defer" src="../_static/vendor/mathjax/startup.js?v=2"></script>
+<link rel="stylesheet" type="text/css" href="../_static/theme.css?v=3" />
+<link rel="stylesheet" type="text/css" href="../_static/small.css?v=4" />
+</head><body class="used">
+<p>Inline <span class="math notranslate nohighlight">\(x &lt; \RR\)</span>.</p>
+<div class="math notranslate nohighlight" id="equation-e">
+<span class="eqno">(1)<a class="headerlink" href="#equation-e">#</a></span>
+\[\begin{aligned} a &amp;= b \\ c &amp;= d \end{aligned}\]</div>
+<img alt="first" src="../_images/one.png" />
+<p><img alt="second" src="../_images/two.png" /></p>
+<script type="application/json" class="pg-data">{"x": "\\(not math\\)"}</script>
+</body></html>
+"""
+PLAIN = "<!DOCTYPE html>\n<html><head><title>no math</title></head><body><p>\\(x\\) in prose</p></body></html>\n"
+THEME = (
+    "/*! licence */ .used{color:red}.unused-thing{color:blue}.used .unused-thing,.used>p{margin:0}"
+    ".used:not(.unused-thing){top:0}.dynamic-class{left:0}@font-face{font-family:X;src:url(x.woff)}"
+    "@media (min-width:10px){.unused-thing{color:green}.used{color:pink}}@media print{.unused-thing{x:y}}"
+) + "".join(f".pad-{i}{{color:#{i:06x}}}" for i in range(2000))
+
+
+def png(width, height):
+    """A valid grey PNG of the given size."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def make_site(root: Path, page: str = PAGE) -> Path:
+    for folder in ["book", "_static", "_images"]:
+        (root / folder).mkdir(parents=True)
+    (root / "book" / "page.html").write_text(page)
+    (root / "plain.html").write_text(PLAIN)
+    (root / "_static" / "documentation_options.js").write_text("const DOCUMENTATION_OPTIONS = {VERSION: '1'};\n")
+    (root / "_static" / "app.js").write_text("el.classList.add('dynamic-class');\n")
+    (root / "_static" / "theme.css").write_text(THEME)
+    (root / "_static" / "small.css").write_text(".unused-thing{color:blue}")
+    (root / "_images" / "one.png").write_bytes(png(30, 20))
+    (root / "_images" / "two.png").write_bytes(png(12, 34))
+    return root
+
+
+def postprocess(site: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["node", str(SCRIPT), str(site)], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    site = make_site(tmp_path_factory.mktemp("site"))
+    result = postprocess(site)
+    assert result.returncode == 0, result.stderr
+    assert "changed 1 page(s)" in result.stdout
+    return site
+
+
+def test_math_is_typeset_with_hidden_mathml_and_no_mathjax_script(site):
+    html = (site / "book" / "page.html").read_text()
+    assert html.count("<mjx-container") == 2
+    assert len(re.findall(r"<mjx-container [^>]*display=\"true\"", html)) == 1
+    assert html.count("<mjx-assistive-mml") == 2, "hidden MathML for screen readers"
+    assert "<mjx-merror" not in html
+    assert "mjx-c3C" in html, "&lt; in the HTML is the TeX `<`"
+    assert 'mathvariant="double-struck"' in html, "the macro from the page's MathJax configuration"
+    assert "<mtable" in html and "\\begin" not in html and "\\(" not in html.split("pg-data")[0]
+    assert "window.MathJax" not in html and "startup.js" not in html
+    assert re.search(r'<span class="eqno">\(1\)<a [^>]*>#</a></span>\s*<mjx-container', html), "numbering kept"
+    assert html.count('<style id="MJX-CHTML-styles">') == 1
+    assert 'url("../_static/vendor/mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff")' in html
+    assert html.count("@font-face") == html.count("font-display: swap;") > 1
+    assert '{"x": "\\\\(not math\\\\)"}' in html, "script contents are left alone"
+
+
+def test_scripts_are_deferred_in_order(site):
+    html = (site / "book" / "page.html").read_text()
+    assert '<script defer src="../_static/doctools.js?v=1"></script>' in html
+    options = html.index("const DOCUMENTATION_OPTIONS = {VERSION: '1'};")
+    assert options < html.index("DOCUMENTATION_OPTIONS.pagename"), "inline, before the script that uses it"
+    assert "documentation_options.js" not in html
+
+
+def test_figures_get_their_size_and_all_but_the_first_load_lazily(site):
+    html = (site / "book" / "page.html").read_text()
+    one = re.search(r'<img alt="first"[^>]*>', html).group(0)
+    two = re.search(r'<img alt="second"[^>]*>', html).group(0)
+    assert 'width="30" height="20"' in one and "loading" not in one
+    assert 'width="12" height="34"' in two and 'loading="lazy"' in two
+    assert 'style="height: auto"' in one and 'style="height: auto"' in two
+
+
+def test_large_stylesheets_get_a_critical_copy_and_load_fully_without_blocking(site):
+    critical = (site / "_static" / "theme.critical.css").read_text()
+    assert critical.startswith("/*! licence */")
+    assert ".used{color:red}" in critical and "unused-thing{color:blue}" not in critical
+    assert ".used>p{margin:0}" in critical and ".used .unused-thing" not in critical
+    assert ".used:not(.unused-thing){top:0}" in critical, "a class under :not() is not required"
+    assert ".dynamic-class{left:0}" in critical, "classes the site's scripts name are kept"
+    assert "@font-face{font-family:X;src:url(x.woff)}" in critical
+    assert "@media (min-width:10px){.used{color:pink}}" in critical and "@media print" not in critical
+    assert ".pad-1{" not in critical
+    html = (site / "book" / "page.html").read_text()
+    assert '<link rel="stylesheet" href="../_static/theme.critical.css?v=3" />' in html
+    assert '<link rel="stylesheet" href="../_static/theme.css?v=3" media="print" onload="this.media=\'all\'" />' in html
+    assert html.index("theme.critical.css") < html.index('theme.css?v=3" media') < html.index("small.css")
+    assert '<link rel="stylesheet" type="text/css" href="../_static/small.css?v=4" />' in html, "small: as it was"
+    assert not (site / "_static" / "small.critical.css").exists()
+
+
+def test_pages_without_math_and_a_second_run_are_left_alone(site):
+    assert (site / "plain.html").read_text() == PLAIN
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    result = postprocess(site)
+    assert result.returncode == 0 and "changed 0 page(s)" in result.stdout
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+
+
+def test_a_tex_error_fails_the_build(tmp_path):
+    site = make_site(tmp_path, PAGE.replace(r"\(x &lt; \RR\)", r"\(\frac{1}\)"))
+    result = postprocess(site)
+    assert result.returncode != 0
+    assert "TeX errors" in result.stderr and "\\frac{1}" in result.stderr
