@@ -25,6 +25,7 @@ def test_the_first_paragraph_of_plain_prose_long_enough_is_taken():
         "Title\n=====\n\nToo short.\n\n"
         ".. note:: A note is not the page's prose, however long it may be written here.\n\n"
         "The update :math:`w - \\alpha g` has math in it, which a description cannot show.\n\n"
+        "This paragraph leads into an equation that a description would leave out, like this:\n\n"
         "This paragraph says what the page is about, in plain words.\n",
         settings_overrides={"doctitle_xform": False},  # as Sphinx reads pages: the title keeps its section
     )

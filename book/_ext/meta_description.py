@@ -4,7 +4,8 @@ Lighthouse's SEO audit asks for one).
 A page may give its own, as MyST does it: `myst: {html_meta: {description: ...}}` in a Markdown page's
 front matter or in a notebook's metadata. MyST writes that tag itself, and this extension leaves the page
 alone. Otherwise the description is the page's first paragraph of plain prose (one directly under a
-section, without math, and long enough to say something), cut at a word boundary. The pages Sphinx
+section, without math, long enough to say something, and not leading into an equation or a list), cut at a
+word boundary. The pages Sphinx
 generates (search, index, 404) have no prose; they get a sentence of their own.
 """
 
@@ -32,12 +33,13 @@ def shorten(text: str, limit: int = MAX_CHARS) -> str:
 
 
 def first_prose(doctree) -> str | None:
-    """The text of the first paragraph that sits directly in a section, has no math and is long enough."""
+    """The text of the first paragraph that sits directly in a section, has no math, is long enough and does
+    not end in a colon or comma (it would lead into something the description cannot show)."""
     for paragraph in doctree.findall(nodes.paragraph):
         if not isinstance(paragraph.parent, nodes.section) or next(paragraph.findall(nodes.math), None):
             continue
         text = " ".join(paragraph.astext().split())
-        if len(text) >= MIN_CHARS:
+        if len(text) >= MIN_CHARS and not text.endswith((":", ",")):
             return text
     return None
 
