@@ -113,7 +113,8 @@ MAX_BACKGROUND_GAP = 8  # per channel, 0-255: a figure's background against the 
 
 
 def figure_backgrounds(page):
-    """Each figure's background colour as shown on screen, and the page's (RGB 0-255)."""
+    """Each figure's background colour as shown on screen (the commonest colour of a frame just inside its
+    edge, where matplotlib leaves its margin), and the page's colour (RGB 0-255)."""
     from PIL import Image
 
     colors = []
@@ -121,9 +122,18 @@ def figure_backgrounds(page):
         figure = page.locator(FIGURES).nth(i)
         figure.scroll_into_view_if_needed()
         figure.evaluate("f => (f.tagName === 'IMG' ? f : f.querySelector('img'))?.decode()")
-        shot = Image.open(io.BytesIO(figure.screenshot())).convert("RGB")
-        scale = shot.width / figure.bounding_box()["width"]
-        colors.append(shot.getpixel((round(6 * scale), round(6 * scale))))  # past the rounded corner
+        shot = np.asarray(Image.open(io.BytesIO(figure.screenshot())).convert("RGB"))
+        inset = round(6 * shot.shape[1] / figure.bounding_box()["width"])  # 6 CSS px, past the rounded corners
+        frame = np.concatenate(
+            [
+                shot[inset, inset:-inset],
+                shot[-inset, inset:-inset],
+                shot[inset:-inset, inset],
+                shot[inset:-inset, -inset],
+            ]
+        )
+        values, counts = np.unique(frame, axis=0, return_counts=True)
+        colors.append(tuple(int(c) for c in values[counts.argmax()]))  # the commonest colour of the margin
     body = page.evaluate("getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number)")[:3]
     return colors, tuple(body)
 
