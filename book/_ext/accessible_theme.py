@@ -8,7 +8,8 @@
 - The references page lists its entries with the role doc-biblioentry, which ARIA 1.2 deprecates and
   which a role="list" may not hold (axe's aria-deprecated-role, aria-allowed-role, aria-required-children):
   they are list items now.
-- scroll-focus.js gives a tab stop to math that scrolls sideways (axe's scrollable-region-focusable).
+- scroll-focus.js gives a tab stop to display math that scrolls sideways (axe's
+  scrollable-region-focusable).
 """
 
 from html import escape

@@ -1,9 +1,9 @@
-// Math wider than the column scrolls inside its own box (book.css, and the theme for display math).
+// Display math wider than the column scrolls inside its own box (the theme's CSS).
 // Keyboard users must be able to reach and scroll such a box (WCAG 2.1.1), so every box that overflows
 // gets a tab stop, as the theme does for code blocks and tables. Checked again when the window is
 // resized, and once MathJax has typeset the page (when MathJax runs in the browser).
 (() => {
-  const BOXES = "div.math mjx-container, span.math";
+  const BOXES = "div.math mjx-container";
 
   function updateTabStops() {
     for (const box of document.querySelectorAll(BOXES)) {
