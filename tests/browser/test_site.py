@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 import yaml
+from PIL import Image
 
 from optim_core import chapters
 
@@ -115,8 +116,6 @@ MAX_BACKGROUND_GAP = 8  # per channel, 0-255: a figure's background against the 
 def figure_backgrounds(page):
     """Each figure's background colour as shown on screen (the commonest colour of a frame just inside its
     edge, where matplotlib leaves its margin), and the page's colour (RGB 0-255)."""
-    from PIL import Image
-
     colors = []
     for i in range(page.locator(FIGURES).count()):
         figure = page.locator(FIGURES).nth(i)
