@@ -10,7 +10,7 @@ from optim_core import GD, AdaGrad, Adam, Momentum, plots, run
 from optim_core.measure import fastest_counts, first_true, rebound
 from optim_core.playground import Playground, tuned_race
 from optim_core.problems import RAVINE, SADDLE, Rosenbrock, Turned, TurnedMany, _turn, rotation
-from optim_core.tables import defaults_table, grouped_html, median_and_range
+from optim_core.tables import MUTED, defaults_table, grouped_html, median_and_range
 from optim_core.tuning import gap_at, mean_log_gap, steps_to, sweep
 
 ANGLES = np.array([0.0, 45.0, 229.3, -30.0])
@@ -158,7 +158,7 @@ def test_grouped_html_spans_each_label_over_its_rows_and_mutes_some():
     html = grouped_html(["g", "name", "x"], {"first": [["a", "1"], ["b", "2"]], "second": [["c", "3"]]}, muted=["b"])
     assert html.count("<tr") == 4 and '<th rowspan="2" style="vertical-align:top">first</th>' in html
     assert '<th rowspan="1" style="vertical-align:top">second</th>' in html
-    assert '<tr style="color:#777; font-style:italic"><td>b</td><td>2</td></tr>' in html
+    assert f'<tr style="color:{MUTED}; font-style:italic"><td>b</td><td>2</td></tr>' in html
     assert html.count("border-top") == 2
     with pytest.raises(ValueError, match="cells"):
         grouped_html(["g", "name", "x"], {"first": [["a"]]})

@@ -2,7 +2,7 @@
 
 import pytest
 
-from optim_core.tables import markdown_table
+from optim_core.tables import has_words, markdown_table
 
 
 def test_header_rule_and_rows():
@@ -23,3 +23,17 @@ def test_bad_align_names_the_argument(align):
 def test_a_row_of_the_wrong_length_is_an_error():
     with pytest.raises(ValueError, match="each row must have 2 cells"):
         markdown_table(["x", "y"], [[1, 2, 3]])
+
+
+@pytest.mark.parametrize("cell", ["", " ", "$\\beta$", "$t$ $dw_t$", "**$v_t$**"])
+def test_a_header_of_math_alone_is_an_error(cell):
+    # typeset math shows no text an accessibility check reads: the header would count as empty
+    assert not has_words(cell)
+    with pytest.raises(ValueError, match="header cell needs words"):
+        markdown_table(["x", cell], [])
+
+
+@pytest.mark.parametrize("cell", ["step $t$", "$\\alpha^\\star$ (torch)", "β", "loss × c"])
+def test_a_header_with_words_is_accepted(cell):
+    assert has_words(cell)
+    assert markdown_table(["x", cell], []).startswith(f"| x | {cell} |")

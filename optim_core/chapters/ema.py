@@ -71,7 +71,7 @@ def memory_table(betas) -> list[dict]:
 def memory_markdown(rows) -> str:
     """memory_table's rows as a Markdown table."""
     header = [
-        "$\\beta$",
+        "fraction kept $\\beta$",
         "memory $1/(1-\\beta)$",
         "share of the weight in the last $1/(1-\\beta)$ steps",
         "half-life of a weight (steps)",

@@ -153,7 +153,8 @@ def kappa_table(kappas: tuple, tol: float) -> list[dict]:
 
 def kappa_markdown(rows) -> str:
     """kappa_table's rows as a Markdown table."""
-    header = ["$\\kappa$", "best rate $(\\kappa-1)/(\\kappa+1)$", "steps to $f-f^\\star<10^{-6}$", "steps / $\\kappa$"]
+    header = ["condition number $\\kappa$", "best rate $(\\kappa-1)/(\\kappa+1)$", "steps to $f-f^\\star<10^{-6}$"]
+    header.append("steps / $\\kappa$")
     cells = [[f"{r['kappa']:g}", f"{r['rate']:.4f}", r["steps"], f"{r['per_kappa']:.2f}"] for r in rows]
     return markdown_table(header, cells, align="rrrr")
 

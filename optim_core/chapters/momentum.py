@@ -90,7 +90,7 @@ def first_steps(problem=RAVINE, lr: float = LR, beta: float = BETA, steps: int =
 
 def first_steps_markdown(rows) -> str:
     """first_steps' rows as a Markdown table."""
-    header = ["$t$", "$dw_t$", "$v_t$, EMA form", "$v_t$, torch form", "$w_t$ (both forms)"]
+    header = ["step $t$", "gradient $dw_t$", "$v_t$, EMA form", "$v_t$, torch form", "$w_t$ (both forms)"]
     vec = lambda x: "(" + ", ".join(f"{c:.4g}" for c in x) + ")"  # noqa: E731
     cells = [[r["t"], *(vec(r[k]) for k in ("dw", "v_ema", "v_torch", "w"))] for r in rows]
     return markdown_table(header, cells, align="rrrrr")
@@ -176,7 +176,7 @@ def rates_markdown(every: int = 2) -> str:
         rows.append([f"{s['kappa'][k]:.0f}", f"{s['hb_lr'][k]:.3f}", f"{s['hb_beta'][k]:.3f}"])
         for m in (s["Momentum"], s["GD"]):
             rows[-1] += [f"{m['predicted'][k]:.4f}", f"{m['measured'][k]:.4f}", m["steps"][k]]
-    header = [r"$\kappa$", r"$\alpha^\star$ (torch)", r"$\beta^\star$", "rate", "fitted", "steps"]
+    header = [r"condition number $\kappa$", r"$\alpha^\star$ (torch)", r"best $\beta^\star$", "rate", "fitted", "steps"]
     return markdown_table([*header, "GD rate", "fitted", "steps"], rows, align="r" * 9)
 
 

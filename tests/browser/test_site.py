@@ -3,14 +3,15 @@ errors, with its equations typeset; playgrounds redraw what optim_core computes;
 search, notebook downloads, titles, a favicon and a 404 page. Screenshots of every chapter in the
 light and the dark theme are saved under _build/screenshots/."""
 
+import io
 import json
-import re
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 import pytest
 import yaml
+from PIL import Image
 
 from optim_core import chapters
 
@@ -26,8 +27,9 @@ CHAPTER_DOCS = [doc for doc in DOCS if doc.split("/")[-1][:2].isdigit()]
 class Visit:
     """A page opened in a fresh browser context, with what it logged and requested."""
 
-    def __init__(self, browser, url, color_scheme="light"):
-        self.context = browser.new_context(color_scheme=color_scheme, viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, url, color_scheme="light", viewport=None):
+        viewport = viewport or {"width": 1280, "height": 900}
+        self.context = browser.new_context(color_scheme=color_scheme, viewport=viewport)
         self.page = self.context.new_page()
         self.errors, self.requests = [], []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
@@ -47,8 +49,8 @@ class Visit:
 def visit(browser, site_url):
     opened = []
 
-    def open_page(path, color_scheme="light"):
-        v = Visit(browser, f"{site_url}/{path}", color_scheme)
+    def open_page(path, color_scheme="light", viewport=None):
+        v = Visit(browser, f"{site_url}/{path}", color_scheme, viewport)
         opened.append(v)
         return v
 
@@ -129,24 +131,68 @@ def test_chapter_title_download_button_and_favicon(visit, site_url, doc):
     assert v.page.request.get(f"{site_url}/{doc.rsplit('/', 1)[0]}/{icon}").ok
 
 
+FIGURES = ".cell_output img, .optim-playground .pg-figure"
+MAX_BACKGROUND_GAP = 8  # per channel, 0-255: a figure's background against the page's
+
+
+def figure_backgrounds(page):
+    """Each figure's background colour as shown on screen (the commonest colour of a frame just inside its
+    edge, where matplotlib leaves its margin), and the page's colour (RGB 0-255)."""
+    colors = []
+    for i in range(page.locator(FIGURES).count()):
+        figure = page.locator(FIGURES).nth(i)
+        figure.scroll_into_view_if_needed()
+        figure.evaluate("f => (f.tagName === 'IMG' ? f : f.querySelector('img'))?.decode()")
+        shot = np.asarray(Image.open(io.BytesIO(figure.screenshot())).convert("RGB"))
+        inset = round(6 * shot.shape[1] / figure.bounding_box()["width"])  # 6 CSS px, past the rounded corners
+        frame = np.concatenate(
+            [
+                shot[inset, inset:-inset],
+                shot[-inset, inset:-inset],
+                shot[inset:-inset, inset],
+                shot[inset:-inset, -inset],
+            ]
+        )
+        values, counts = np.unique(frame, axis=0, return_counts=True)
+        colors.append(tuple(int(c) for c in values[counts.argmax()]))  # the commonest colour of the margin
+    body = page.evaluate("getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number)")[:3]
+    return colors, tuple(body)
+
+
+def assert_figures_on_the_page_colour(page):
+    colors, body = figure_backgrounds(page)
+    assert colors, "no figure on the page"
+    far = [c for c in colors if max(abs(a - b) for a, b in zip(c, body, strict=True)) > MAX_BACKGROUND_GAP]
+    assert not far, f"figure backgrounds {far} on a page of colour {body}"
+
+
 @pytest.mark.parametrize("doc", CHAPTER_DOCS)
 def test_screenshots_light_and_dark(visit, doc):
+    """In either theme each figure's background is the page's (book.css draws them dark in the dark theme)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = doc.split("/")[-1]
     for scheme in ("light", "dark"):
         v = visit(f"{doc}.html", color_scheme=scheme)
         assert v.page.evaluate("document.documentElement.dataset.theme") == scheme
-        # Figures (dark ink on a white canvas) sit on a light card in both themes, so they stay
-        # readable; in the dark theme pydata-sphinx-theme gives them a light grey one.
-        backgrounds = v.page.evaluate(
-            "[...document.querySelectorAll('.cell_output img, .pg-figure img')]"
-            ".map(i => getComputedStyle(i).backgroundColor)"
-        )
-        assert backgrounds, "no figure on the page"
-        channels = [int(c) for bg in backgrounds for c in re.findall(r"\d+", bg)[:3]]
-        assert min(channels) >= 190, backgrounds
+        assert_figures_on_the_page_colour(v.page)
         v.page.screenshot(path=str(SCREENSHOTS / f"{name}-{scheme}.png"), full_page=True)
         assert v.errors == []
+
+
+def test_the_theme_button_switches_the_figures_without_a_reload(visit):
+    v = visit("book/03_momentum.html", color_scheme="light")
+    v.page.evaluate("window.notReloaded = true")
+    before, light_page = figure_backgrounds(v.page)
+    for _ in range(3):  # the button cycles through the modes; stop at dark
+        if v.page.evaluate("document.documentElement.dataset.theme") == "dark":
+            break
+        v.page.locator(".theme-switch-button").first.click()
+    assert v.page.evaluate("document.documentElement.dataset.theme") == "dark"
+    assert v.page.evaluate("window.notReloaded === true")
+    after, dark_page = figure_backgrounds(v.page)
+    assert dark_page != light_page
+    assert all(sum(a) < sum(b) - 300 for a, b in zip(after, before, strict=True)), (before, after)
+    assert_figures_on_the_page_colour(v.page)
 
 
 def test_site_root_redirects_to_the_introduction(browser, site_url):
