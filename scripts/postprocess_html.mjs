@@ -17,9 +17,14 @@
 // 3. Figures get their width and height (read from the PNG), so the page does not shift as they load,
 //    and all but the first are loaded lazily, when the reader scrolls near them.
 //
+// 4. The theme's large stylesheets get a critical copy (see below).
+// 5. Each playground's data moves from the page into a script file of its own, which playground.js
+//    loads once the page is shown.
+//
 // Every step leaves a page it has already changed as it is, so running the script twice changes
 // nothing, and a page Sphinx rebuilt is changed again. `jupyter-book build` alone still gives working
 // pages (typeset in the browser).
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
@@ -236,7 +241,7 @@ export function criticalCss(css, known) {
 // "table" and "show"), and libraries whose code names every component they ship (Bootstrap, whose
 // classes for menus and tooltips appear on interaction, when the full stylesheet is there, and the
 // vendored MathJax and widget manager, which the typeset pages do not load).
-const LIBRARIES = /(scripts[\/\\]bootstrap\.js|_static[\/\\]vendor[\/\\])/;
+const LIBRARIES = /(scripts[\/\\]bootstrap\.js|_static[\/\\](vendor|playgrounds)[\/\\])/;
 const CLASS_ATTRIBUTE = /\bclass="([^"]*)"/g;
 const INLINE_SCRIPT = /<script\b[^>]*>(.*?)<\/script>/gs;
 
@@ -289,13 +294,44 @@ export function splitStylesheets(html, root, large) {
   });
 }
 
+// ---- 5. playground data ----------------------------------------------------------------------------
+
+// A playground's data (base64 of gzip, which does not compress further) is most of a chapter page's
+// bytes: 280-410 kB of a page's 320-440 kB compressed. Inline, it must all arrive before the browser
+// can show the page. Each playground's data goes to a script file of its own, named by its hash, which
+// playground.js loads after the page is shown. A script rather than JSON for fetch(): a page opened from
+// disk (file://) may load scripts but not fetch files.
+const PG_DATA = /<script type="application\/json" class="pg-data">(.*?)<\/script>/gs;
+const PG_DIR = "_static/playgrounds";
+const PG_REFERENCE = /class="pg-data" data-url="[^"]*\/([0-9a-f]{16})\.js"/g;
+
+// The page with each playground's data in its own file under PG_DIR (written here).
+export function moveOutPlaygroundData(html, root, site) {
+  return html.replace(PG_DATA, (tag, json) => {
+    const name = createHash("sha256").update(json).digest("hex").slice(0, 16);
+    const file = path.join(site, PG_DIR, `${name}.js`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // The data is JSON, which is also a JavaScript expression; "</" stays escaped as in the page.
+    fs.writeFileSync(file, `optimPlaygroundData(${JSON.stringify(name)}, ${json});\n`);
+    return `<script type="application/json" class="pg-data" data-url="${root}${PG_DIR}/${name}.js"></script>`;
+  });
+}
+
+// Remove the data files no page refers to any more (from an earlier build).
+function removeStalePlaygroundData(site, pages) {
+  const dir = path.join(site, PG_DIR);
+  if (!fs.existsSync(dir)) return;
+  const used = new Set(pages.flatMap((file) => [...fs.readFileSync(file, "utf8").matchAll(PG_REFERENCE)].map((m) => m[1])));
+  for (const file of fs.readdirSync(dir)) if (!used.has(path.basename(file, ".js"))) fs.rmSync(path.join(dir, file));
+}
+
 // ---- the site ---------------------------------------------------------------------------------------
 
 export function postprocess(html, file, site, large = new Set()) {
   const relative = path.relative(path.dirname(file), site).split(path.sep).join("/");
   const root = relative ? relative + "/" : "";
   const page = sizeFigures(deferScripts(typesetMath(html, root), file), file);
-  return splitStylesheets(page, root, large);
+  return moveOutPlaygroundData(splitStylesheets(page, root, large), root, site);
 }
 
 function htmlFiles(dir) {
@@ -309,7 +345,8 @@ function htmlFiles(dir) {
 function main(site) {
   let changed = 0;
   const large = writeCriticalCss(site);
-  for (const file of htmlFiles(site)) {
+  const pages = htmlFiles(site);
+  for (const file of pages) {
     const html = fs.readFileSync(file, "utf8");
     const out = postprocess(html, file, site, large);
     if (out !== html) {
@@ -317,6 +354,7 @@ function main(site) {
       changed += 1;
     }
   }
+  removeStalePlaygroundData(site, pages);
   console.log(`postprocess_html: changed ${changed} page(s) in ${site}`);
 }
 

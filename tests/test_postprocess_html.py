@@ -2,6 +2,7 @@
 with hidden MathML and the page's configuration, scripts deferred, figure sizes, critical CSS, and a
 second run changes nothing."""
 
+import hashlib
 import re
 import shutil
 import struct
@@ -93,13 +94,14 @@ def test_math_is_typeset_with_hidden_mathml_and_no_mathjax_script(site):
     assert "<mjx-merror" not in html
     assert "mjx-c3C" in html, "&lt; in the HTML is the TeX `<`"
     assert 'mathvariant="double-struck"' in html, "the macro from the page's MathJax configuration"
-    assert "<mtable" in html and "\\begin" not in html and "\\(" not in html.split("pg-data")[0]
+    assert "<mtable" in html and "\\begin" not in html and "\\(" not in html
     assert "window.MathJax" not in html and "startup.js" not in html
     assert re.search(r'<span class="eqno">\(1\)<a [^>]*>#</a></span>\s*<mjx-container', html), "numbering kept"
     assert html.count('<style id="MJX-CHTML-styles">') == 1
     assert 'url("../_static/vendor/mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff")' in html
     assert html.count("@font-face") == html.count("font-display: swap;") > 1
-    assert '{"x": "\\\\(not math\\\\)"}' in html, "script contents are left alone"
+    (data,) = (site / "_static" / "playgrounds").iterdir()
+    assert '{"x": "\\\\(not math\\\\)"}' in data.read_text(), "script contents are left alone"
 
 
 def test_scripts_are_deferred_in_order(site):
@@ -150,3 +152,20 @@ def test_a_tex_error_fails_the_build(tmp_path):
     result = postprocess(site)
     assert result.returncode != 0
     assert "TeX errors" in result.stderr and "\\frac{1}" in result.stderr
+
+
+def test_playground_data_moves_to_a_script_named_by_its_hash(site):
+    html = (site / "book" / "page.html").read_text()
+    (data,) = (site / "_static" / "playgrounds").iterdir()
+    assert f'<script type="application/json" class="pg-data" data-url="../_static/playgrounds/{data.name}"></script>' in html
+    assert data.read_text() == f'optimPlaygroundData("{data.stem}", {{"x": "\\\\(not math\\\\)"}});\n'
+    assert data.stem == hashlib.sha256(b'{"x": "\\\\(not math\\\\)"}').hexdigest()[:16]
+
+
+def test_data_no_page_refers_to_is_removed(tmp_path):
+    site = make_site(tmp_path)
+    stale = site / "_static" / "playgrounds" / "0123456789abcdef.js"
+    stale.parent.mkdir()
+    stale.write_text("optimPlaygroundData('0123456789abcdef', {});\n")
+    assert postprocess(site).returncode == 0
+    assert [p.name for p in stale.parent.iterdir()] != [] and not stale.exists()
