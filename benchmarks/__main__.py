@@ -8,7 +8,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from benchmarks import batched_sweep, build_and_test, chapter_times, large_n, page_cost, playground_latency
+from benchmarks import (
+    batched_sweep,
+    build_and_test,
+    chapter_times,
+    large_n,
+    page_cost,
+    playground_latency,
+    static_redraw,
+)
 from benchmarks.common import machine, torch_available
 
 BENCHMARKS = {
@@ -18,6 +26,7 @@ BENCHMARKS = {
     "build_and_test": build_and_test,
     "chapter_times": chapter_times,
     "page_cost": page_cost,
+    "static_redraw": static_redraw,
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 NEEDS_TORCH = {"batched_sweep", "large_n"}  # their baselines are torch.optim loops

@@ -151,22 +151,40 @@ def test_404_page(visit):
 # ----- playgrounds ---------------------------------------------------------------------------------
 
 STATE = "i => document.querySelectorAll('.optim-playground')[i].pgState"
+# A control is a range input over the slider's grid indices, or (for a slider with names) a group of radio
+# buttons whose values are those indices; both carry the slider's name in data-name.
 MOVE = """([i, name, value]) => {
-    const input = document.querySelectorAll('.optim-playground')[i].querySelector(`input[data-name="${name}"]`);
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
+    const root = document.querySelectorAll('.optim-playground')[i];
+    const range = root.querySelector(`input[type="range"][data-name="${name}"]`);
+    if (range) {
+        range.value = value;
+        range.dispatchEvent(new Event('input', {bubbles: true}));
+    } else {
+        root.querySelector(`fieldset[data-name="${name}"] input[value="${value}"]`).click();
+    }
 }"""
-INPUT_VALUE = """([i, name]) =>
-    document.querySelectorAll('.optim-playground')[i].querySelector(`input[data-name="${name}"]`).value"""
+INPUT_VALUE = """([i, name]) => {
+    const root = document.querySelectorAll('.optim-playground')[i];
+    const range = root.querySelector(`input[type="range"][data-name="${name}"]`);
+    return (range || root.querySelector(`fieldset[data-name="${name}"] input:checked`)).value;
+}"""
 NEXT_FRAME = "() => new Promise(resolve => requestAnimationFrame(() => resolve()))"
-CANVAS = "i => document.querySelectorAll('.optim-playground')[i].querySelector('canvas').toDataURL()"
+CANVAS = """i => [...document.querySelectorAll('.optim-playground')[i].querySelectorAll('canvas')]
+    .map(c => c.toDataURL())"""
 
 
 def assert_drawn_matches_optim_core(playground, state):
-    """What the page drew equals a fresh, unbatched optim_core run at the sliders' values."""
+    """What the page drew equals a fresh, unbatched optim_core run at the sliders' values, on axes with the
+    limits of this problem."""
     expected = playground.compute(state["values"])
     problem = playground.problem_for(state["values"])
     shown = state["shown"]
+    boxes = state["boxes"]
+    assert sorted(boxes) == (["loss", "path"] if hasattr(problem, "bounds") else ["loss"])
+    if "path" in boxes:
+        assert [boxes["path"]["xlim"], boxes["path"]["ylim"]] == [list(b) for b in problem.bounds]
+    assert boxes["loss"]["xlim"] == [0, playground.steps] and boxes["loss"]["ylog"]
+    np.testing.assert_allclose(boxes["loss"]["ylim"], playground._loss_limits(), rtol=1e-12)
     assert list(expected) == list(state["drawn"])
     for label, traj in expected.items():
         drawn = state["drawn"][label]
