@@ -19,44 +19,47 @@
     return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
   }
 
-  function scale(v, log, lim, origin, size, flip) {
-    const t = log
-      ? (Math.log10(v) - Math.log10(lim[0])) / (Math.log10(lim[1]) - Math.log10(lim[0]))
-      : (v - lim[0]) / (lim[1] - lim[0]);
-    return flip ? origin + size - t * size : origin + t * size;
+  // Data coordinates to pixels of the panel's image, for one axis of a box (linear or log).
+  function axis(log, lim, origin, size, flip) {
+    const f = log ? Math.log10 : (v) => v;
+    const lo = f(lim[0]);
+    const k = size / (f(lim[1]) - lo);
+    return flip ? (v) => origin + size - (f(v) - lo) * k : (v) => origin + (f(v) - lo) * k;
   }
 
-  function toPixel(box, x, y) {
-    return [scale(x, box.xlog, box.xlim, box.x, box.w, false), scale(y, box.ylog, box.ylim, box.y, box.h, true)];
-  }
-
-  function strokePolyline(ctx, box, points, color, width, markerRadius, dash = []) {
+  // The points (x(t), y(t)) for t < n as a line clipped to the axes box, with a dot at each point if
+  // markerRadius > 0; a point that is not finite (a diverged run) lifts the pen.
+  function strokeSeries(ctx, box, n, x, y, style) {
+    const px = axis(box.xlog, box.xlim, box.x, box.w, false);
+    const py = axis(box.ylog, box.ylim, box.y, box.h, true);
     ctx.save();
     ctx.beginPath();
     ctx.rect(box.x, box.y, box.w, box.h);
     ctx.clip();
-    ctx.strokeStyle = color;
-    ctx.fillStyle = color;
-    ctx.lineWidth = width;
+    ctx.strokeStyle = ctx.fillStyle = style.color;
+    ctx.lineWidth = style.width;
     ctx.lineJoin = "round";
-    ctx.setLineDash(dash);
+    ctx.setLineDash(style.dash || []);
+    const pixels = [];
     ctx.beginPath();
     let pen = false;
-    const pixels = [];
-    for (const [x, y] of points) {
-      if (!Number.isFinite(x) || !Number.isFinite(y)) { pen = false; continue; }
-      const [px, py] = toPixel(box, x, y);
-      pixels.push([px, py]);
-      if (pen) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+    for (let t = 0; t < n; t++) {
+      const X = x(t), Y = y(t);
+      if (!Number.isFinite(X) || !Number.isFinite(Y)) { pen = false; continue; }
+      const u = px(X), v = py(Y);
+      if (pen) ctx.lineTo(u, v); else ctx.moveTo(u, v);
       pen = true;
+      pixels.push(u, v);
     }
     ctx.stroke();
-    if (markerRadius > 0) {
-      for (const [px, py] of pixels) {
-        ctx.beginPath();
-        ctx.arc(px, py, markerRadius, 0, 2 * Math.PI);
-        ctx.fill();
+    const r = style.marker || 0;
+    if (r > 0) { // every dot in one path, filled once
+      ctx.beginPath();
+      for (let i = 0; i < pixels.length; i += 2) {
+        ctx.moveTo(pixels[i] + r, pixels[i + 1]);
+        ctx.arc(pixels[i], pixels[i + 1], r, 0, 2 * Math.PI);
       }
+      ctx.fill();
     }
     ctx.restore();
   }
@@ -171,15 +174,15 @@
       const lines = [];
       data.labels.forEach((label, k) => {
         const run = k * gridSize + flat;
-        const gap = Array.from(gaps.subarray(run * n, run * n + shown + 1));
-        strokePolyline(ctx.loss, boxes.loss, gap.map((g, t) => [t, g]), data.colors[k], 1.8 * pt, 0);
-        drawn[label] = { gaps: gap };
+        const gap = gaps.subarray(run * n, run * n + shown + 1);
+        strokeSeries(ctx.loss, boxes.loss, shown + 1, (t) => t, (t) => gap[t], { color: data.colors[k], width: 1.8 * pt });
+        drawn[label] = { gaps: Array.from(gap) };
         if (paths && boxes.path) {
-          const start = run * n * data.dim;
-          const points = [];
-          for (let t = 0; t <= shown; t++) points.push([paths[start + t * data.dim], paths[start + t * data.dim + 1]]);
-          strokePolyline(ctx.path, boxes.path, points, data.colors[k], 1.4 * pt, 1.25 * pt);
-          drawn[label].path = points;
+          const path = paths.subarray(run * n * data.dim, (run * n + shown + 1) * data.dim);
+          const x = (t) => path[t * data.dim];
+          const y = (t) => path[t * data.dim + 1];
+          strokeSeries(ctx.path, boxes.path, shown + 1, x, y, { color: data.colors[k], width: 1.4 * pt, marker: 1.25 * pt });
+          drawn[label].path = Array.from(path); // (steps shown + 1) x dim, flat
         }
         const bad = gap.findIndex((g) => Number.isNaN(g));
         lines.push(bad >= 0 ? `${label}: diverged at step ${bad}` : `${label}: f - f* = ${formatExp(gap[shown])} after ${shown} steps`);
@@ -187,7 +190,8 @@
       // A level theory predicts for this setting (optim_core Playground's `level`): a dashed horizontal line.
       const level = data.levels ? data.levels[flat] : null;
       if (level !== null) {
-        strokePolyline(ctx.loss, boxes.loss, [[0, level], [data.steps, level]], data.levelColor, 1.2 * pt, 0, [4 * pt, 3 * pt]);
+        const style = { color: data.levelColor, width: 1.2 * pt, dash: [4 * pt, 3 * pt] };
+        strokeSeries(ctx.loss, boxes.loss, 2, (t) => t * data.steps, () => level, style);
       }
       if (data.readouts) lines.push(data.readouts[flat]);
       readout.replaceChildren(...lines.map((line) => element("div", { textContent: line })));

@@ -191,9 +191,9 @@ def assert_drawn_matches_optim_core(playground, state):
         gap = np.maximum(traj.loss[: shown + 1] - problem.f_min, 1e-16)
         got = np.array([np.nan if g is None else g for g in drawn["gaps"]], dtype=float)
         np.testing.assert_allclose(got, gap, rtol=2e-6, atol=0, err_msg=label)
-        if "path" in drawn:
-            path = np.array([[np.nan if c is None else c for c in p] for p in drawn["path"]], dtype=float)
-            np.testing.assert_allclose(path, traj.params[: shown + 1, :2], rtol=2e-6, atol=1e-30, err_msg=label)
+        if "path" in drawn:  # the points drawn, flat: (shown + 1) x the problem's dimension
+            path = np.array([np.nan if c is None else c for c in drawn["path"]], dtype=float).reshape(shown + 1, -1)
+            np.testing.assert_allclose(path, traj.params[: shown + 1], rtol=2e-6, atol=1e-30, err_msg=label)
 
 
 @pytest.mark.parametrize("doc", CHAPTER_DOCS)
