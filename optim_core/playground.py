@@ -40,8 +40,8 @@ from optim_core.run import run
 STATIC_ENV = "OPTIM_CORE_STATIC_PLAYGROUNDS"
 START_NAMES = ("x0", "y0")
 MAX_PAYLOAD_BYTES = 1_500_000  # keep each chapter page small
-# A static panel's size in inches (360 x 280 px at the book's 100 dpi): shown 300 to 360 px wide on a phone or
-# beside its twin, matplotlib's 9-10 pt text stays 10 CSS px or more.
+# A static panel's size in inches (360 x 280 px at the book's 100 dpi). playground.css shows a panel at least
+# 300 px wide (on a phone, or beside its twin), where matplotlib's 9-10 pt text is 10 CSS px or more.
 STATIC_PANEL = (3.6, 2.8)
 LEVEL_COLOR = "#222222"  # the dashed line of a predicted level on the loss panel
 LEVEL = None  # the key of that line among the figure's lines (optimizer labels are strings)
