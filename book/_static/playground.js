@@ -141,7 +141,7 @@
       const canvas = element("canvas", { width: p.width * ratio, height: p.height * ratio });
       canvas.setAttribute("aria-hidden", "true"); // the image's alt and the readout describe what it draws
       const box = element("div", { className: `pg-panel pg-panel-${p.name}` }, [img, canvas]);
-      return { name: p.name, img, box, ctx: canvas.getContext("2d") };
+      return { name: p.name, img, box, ctx: canvas.getContext("2d"), image: null };
     });
     const figure = element("div", { className: "pg-figure" }, panels.map((p) => p.box));
     const readout = element("div", { className: "pg-readout" });
@@ -159,10 +159,11 @@
       const ctx = {};
       setting.forEach((p, j) => {
         const view = panels[j];
-        if (view.img.getAttribute("src") !== urls[p.image]) {
-          view.img.setAttribute("src", urls[p.image]);
-          view.img.alt = p.alt;
+        if (view.image !== p.image) {
+          view.image = p.image;
+          view.img.src = urls[p.image];
         }
+        if (view.img.alt !== p.alt) view.img.alt = p.alt;
         view.ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
         view.ctx.clearRect(0, 0, p.width, p.height);
         boxes[p.name] = p.box;
