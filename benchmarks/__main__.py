@@ -8,7 +8,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from benchmarks import batched_sweep, build_and_test, chapter_times, large_n, lighthouse, page_cost, playground_latency
+from benchmarks import (
+    batched_sweep,
+    build_and_test,
+    chapter_times,
+    large_n,
+    lighthouse,
+    page_cost,
+    playground_latency,
+    static_redraw,
+)
 from benchmarks.common import machine, torch_available
 
 BENCHMARKS = {
@@ -19,6 +28,7 @@ BENCHMARKS = {
     "chapter_times": chapter_times,
     "page_cost": page_cost,
     "lighthouse": lighthouse,
+    "static_redraw": static_redraw,
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 NEEDS_TORCH = {"batched_sweep", "large_n"}  # their baselines are torch.optim loops

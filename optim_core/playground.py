@@ -29,6 +29,7 @@ import os
 import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.lines import Line2D
 from threadpoolctl import threadpool_limits
 
 from optim_core import plots
@@ -39,6 +40,9 @@ from optim_core.run import run
 STATIC_ENV = "OPTIM_CORE_STATIC_PLAYGROUNDS"
 START_NAMES = ("x0", "y0")
 MAX_PAYLOAD_BYTES = 1_500_000  # keep each chapter page small
+# A static panel's size in inches (360 x 280 px at the book's 100 dpi). playground.css shows a panel at least
+# 300 px wide (on a phone, or beside its twin), where matplotlib's 9-10 pt text is 10 CSS px or more.
+STATIC_PANEL = (3.6, 2.8)
 LEVEL_COLOR = "#222222"  # the dashed line of a predicted level on the loss panel
 LEVEL = None  # the key of that line among the figure's lines (optimizer labels are strings)
 
@@ -329,23 +333,46 @@ class Playground:
 
     # ----- static view (HTML book) -------------------------------------------------------------------
     def static_html(self) -> str:
+        payload = self._static_payload()
+        # "</" is escaped so that no label can close the <script> element the data travels in.
+        data = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
+        if len(data) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"playground {self.key!r} embeds {len(data)} bytes; shrink its slider grid or steps")
+        # The caption names the group of controls and panels for screen readers.
+        name, caption = f"pg-{self.key}-caption", ""
+        if self.caption:
+            caption = f'<p class="pg-caption" id="{name}">{html.escape(self.caption)}</p>'
+        group = f'role="group" aria-labelledby="{name}"' if self.caption else 'role="group" aria-label="playground"'
+        return (
+            f'<div class="optim-playground" data-key="{html.escape(self.key)}" {group}>{caption}'
+            "<noscript>This playground needs JavaScript.</noscript>"
+            f'<script type="application/json" class="pg-data">{data}</script></div>'
+        )
+
+    def _static_payload(self) -> dict:
+        """What playground.js needs: the sliders; for each setting of the problem sliders, the figure's panels
+        (which background image, its alt text, where the axes sit and their limits); the images (base64 PNG);
+        and the runs of the whole grid."""
         paths, gaps = self.grid()
-        backgrounds, geometry = [], None
-        problem_grid = [range(len(s.values)) for s in self._problem_sliders]
-        for combo in itertools.product(*problem_grid):
+        images, figures = [], []  # a panel that looks the same at two settings travels once
+
+        def image(fig) -> int:
+            png = _png(fig)
+            if png not in images:
+                images.append(png)
+            return images.index(png)
+
+        for combo in itertools.product(*(range(len(s.values)) for s in self._problem_sliders)):
             values = {
                 **self.default_values(),
                 **{s.name: s.values[i] for s, i in zip(self._problem_sliders, combo, strict=True)},
             }
-            fig, ax_path, ax_loss, _ = self._figure(self.problem_for(values))
-            canvas = FigureCanvasAgg(fig)
-            canvas.draw()
-            png = io.BytesIO()
-            canvas.print_png(png)
-            backgrounds.append(base64.b64encode(plots.palette_png(png.getvalue())).decode())
-            geometry = geometry or _geometry(fig, ax_path, ax_loss)
-        grid_index = [self._grid_sliders.index(s) for s in self._problem_sliders]
-        payload = {
+            problem, panels = self.problem_for(values), []
+            for name, fig, ax in self._static_panels(problem):
+                index = image(fig)  # drawn before its geometry is read: the layout places the axes when drawing
+                panels.append({"name": name, "image": index, **_geometry(fig, ax), "alt": self._alt(name, problem)})
+            figures.append(panels)
+        return {
             "key": self.key,
             "labels": list(self.optimizers),
             "colors": [plots.color_of(label, i) for i, label in enumerate(self.optimizers)],
@@ -356,31 +383,67 @@ class Playground:
                     "values": list(s.values),
                     "texts": [s.text(i) for i in range(len(s.values))],
                     "default": s.default_index,
+                    "categorical": bool(s.names),
                 }
                 for s in self.sliders
             ],
             "grid": [s.name for s in self._grid_sliders],
-            "problemAxes": grid_index,
+            "problemAxes": [self._grid_sliders.index(s) for s in self._problem_sliders],
             "steps": self.steps,
             "dim": paths.shape[-1],
-            "backgrounds": backgrounds,
-            "geometry": geometry,
+            "dpi": plots.STYLE["figure.dpi"],
+            "images": images,
+            "figures": figures,
             "readouts": self._readouts(),
             "levels": self._levels(),
             "levelColor": LEVEL_COLOR,
             "paths": _b64_float32(paths) if self.is_2d else None,
             "gaps": _b64_float32(gaps),
         }
-        # "</" is escaped so that no label can close the <script> element the data travels in.
-        data = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
-        if len(data) > MAX_PAYLOAD_BYTES:
-            raise ValueError(f"playground {self.key!r} embeds {len(data)} bytes; shrink its slider grid or steps")
-        caption = f'<p class="pg-caption">{html.escape(self.caption)}</p>' if self.caption else ""
-        return (
-            f'<div class="optim-playground" data-key="{html.escape(self.key)}">{caption}'
-            "<noscript>This playground needs JavaScript.</noscript>"
-            f'<script type="application/json" class="pg-data">{data}</script></div>'
-        )
+
+    def _static_panels(self, problem) -> list:
+        """The static book's figure as separate panels, [(name, figure, axes)]: the path panel (2-D problems
+        only), then the loss panel. Each is its own image, so a narrow page can stack them at its full width;
+        their size keeps the text at least 10 CSS px tall when a panel is shown 300 px wide. They show what
+        `_figure` shows, without the lines, which playground.js draws."""
+        panels = []
+        with mpl.rc_context(plots.STYLE):
+            handles = [
+                Line2D([], [], color=plots.color_of(label, i), label=label) for i, label in enumerate(self.optimizers)
+            ]
+            if hasattr(problem, "bounds"):
+                fig, ax_path = plots.figure(width=STATIC_PANEL[0], height=STATIC_PANEL[1])
+                plots.contours(ax_path, problem)
+                for i, label in enumerate(self.optimizers):
+                    plots.path_line(ax_path, label, i)
+                if len(self.optimizers) <= 3:
+                    ax_path.legend(loc="upper right")
+                else:  # a longer legend would hide much of the paths on a panel this small
+                    fig.legend(loc="outside lower center", ncols=3)
+                panels.append(("path", fig, ax_path))
+                handles = []  # the optimizers are named on the path panel
+            fig, ax_loss = plots.figure(width=STATIC_PANEL[0], height=STATIC_PANEL[1])
+            ax_loss.set_yscale("log")
+            ax_loss.set(xlim=(0, self.steps), ylim=self._loss_limits(), xlabel="step $t$", ylabel=r"$f(w_t) - f^\star$")
+            if self.level is not None:
+                handles.append(Line2D([], [], linestyle="--", color=LEVEL_COLOR, label=self.level_label))
+            if handles:
+                ax_loss.legend(handles=handles, loc="upper right")
+            panels.append(("loss", fig, ax_loss))
+        return panels
+
+    def _alt(self, panel: str, problem) -> str:
+        """The alt text of a panel's background image."""
+        labels = list(self.optimizers)
+        names = " and ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
+        if panel == "path":
+            where = f"the {problem.name} problem" if hasattr(problem, "name") else "the problem"
+            return (
+                f"Contour map of {where} over w1 and w2 (darker is lower, a star marks the minimum), "
+                f"with the paths of {names} at the chosen settings."
+            )
+        level = f", and the {self.level_label} level as a dashed line" if self.level is not None else ""
+        return f"The loss gap f(w_t) − f* against the step t on a log scale, with the curves of {names}{level}."
 
     def _readouts(self):
         if self.readout is None:
@@ -415,26 +478,27 @@ def _b64_float32(values: np.ndarray) -> str:
     return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode()
 
 
-def _geometry(fig, ax_path, ax_loss) -> dict:
-    """Where each axes sits in the background image, in pixels from the top-left, and its data limits."""
+def _png(fig) -> str:
+    """The figure drawn as a palette PNG, base64 (the lines a playground moves are not in it)."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    png = io.BytesIO()
+    canvas.print_png(png)
+    return base64.b64encode(plots.palette_png(png.getvalue())).decode()
+
+
+def _geometry(fig, ax) -> dict:
+    """The size of a drawn figure in pixels, and where its axes sit in it (pixels from the top-left) with
+    their data limits and scales."""
     width, height = fig.canvas.get_width_height()
-
-    def box(ax):
-        if ax is None:
-            return None
-        x0, y0, w, h = ax.bbox.bounds
-        return {
-            "x": x0,
-            "y": height - y0 - h,
-            "w": w,
-            "h": h,
-            "xlim": list(ax.get_xlim()),
-            "ylim": list(ax.get_ylim()),
-            "xlog": ax.get_xscale() == "log",
-            "ylog": ax.get_yscale() == "log",
-        }
-
-    return {"width": width, "height": height, "dpi": fig.dpi, "path": box(ax_path), "loss": box(ax_loss)}
+    x0, y0, w, h = (float(v) for v in ax.bbox.bounds)
+    limits = {"xlim": [float(v) for v in ax.get_xlim()], "ylim": [float(v) for v in ax.get_ylim()]}
+    scales = {"xlog": ax.get_xscale() == "log", "ylog": ax.get_yscale() == "log"}
+    return {
+        "width": width,
+        "height": height,
+        "box": {"x": x0, "y": height - y0 - h, "w": w, "h": h, **limits, **scales},
+    }
 
 
 MAX_TOGGLE_OPTIONS = 4  # a categorical slider with more choices than this is a drop-down list

@@ -4,6 +4,9 @@ control for each slider and redraws, from the batched grid, exactly what a fresh
 control moves. Chapter test files test only what their own playground claims."""
 
 import io
+import itertools
+import json
+import re
 
 import ipywidgets
 import numpy as np
@@ -197,13 +200,40 @@ def test_png_is_lossless_opaque_or_not(alpha):
         np.testing.assert_array_equal(np.asarray(image.convert("RGBA")), rgba)
 
 
-def test_static_payload_starts_every_slider_at_its_default(playground):
-    import json
-    import re
+@pytest.fixture(scope="module")
+def payload(playground):
+    """The data the static page carries, as playground.js reads it."""
+    html = playground.static_html()
+    return json.loads(re.search(r'<script type="application/json" class="pg-data">(.*?)</script>', html, re.S).group(1))
 
-    data = json.loads(
-        re.search(
-            r'<script type="application/json" class="pg-data">(.*?)</script>', playground.static_html(), re.S
-        ).group(1)
-    )
-    assert [s["default"] for s in data["sliders"]] == [s.default_index for s in playground.sliders]
+
+def test_static_payload_starts_every_slider_at_its_default(payload, playground):
+    assert [s["default"] for s in payload["sliders"]] == [s.default_index for s in playground.sliders]
+    # a slider with names is shown as a choice between them, not as a range of numbers
+    assert [s["categorical"] for s in payload["sliders"]] == [bool(s.names) for s in playground.sliders]
+
+
+def test_static_panels_have_their_problems_axes_and_alt_text(payload, playground):
+    """One figure per setting of the problem sliders (in grid order), each with its problem's own axes limits
+    and an alt text per panel; an image two panels share travels once."""
+    sliders = playground._problem_sliders
+    settings = [
+        dict(zip([s.name for s in sliders], values, strict=True))
+        for values in itertools.product(*(s.values for s in sliders))
+    ]
+    assert len(payload["figures"]) == len(settings)
+    for figure, setting in zip(payload["figures"], settings, strict=True):
+        problem = playground.problem_for({**playground.default_values(), **setting})
+        panels = {p["name"]: p for p in figure}
+        assert list(panels) == (["path", "loss"] if hasattr(problem, "bounds") else ["loss"])
+        if "path" in panels:
+            box = panels["path"]["box"]
+            assert [box["xlim"], box["ylim"]] == [list(b) for b in problem.bounds]
+            assert problem.name in panels["path"]["alt"]
+        assert panels["loss"]["box"]["xlim"] == [0, playground.steps] and panels["loss"]["box"]["ylog"]
+        for panel in figure:
+            assert all(label in panel["alt"] for label in playground.optimizers)
+            assert 0 <= panel["box"]["x"] and panel["box"]["x"] + panel["box"]["w"] <= panel["width"]
+            assert 0 <= panel["box"]["y"] and panel["box"]["y"] + panel["box"]["h"] <= panel["height"]
+    used = sorted({p["image"] for figure in payload["figures"] for p in figure})
+    assert used == list(range(len(payload["images"]))) and len(set(payload["images"])) == len(used)

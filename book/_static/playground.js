@@ -1,6 +1,7 @@
-/* Playgrounds of the static book: sliders that move through trajectories computed by optim_core at
- * build time (see optim_core/playground.py, which writes the JSON this reads), drawn on a canvas laid
- * over a background image of the same figure rendered by matplotlib. */
+/* Playgrounds of the static book: controls that move through trajectories computed by optim_core at
+ * build time (see optim_core/playground.py, which writes the JSON this reads). Each panel of the figure
+ * (the path over the loss contours, the loss against the step) is a background image rendered by
+ * matplotlib with a canvas laid over it, so a narrow page can stack the panels at its full width. */
 (function () {
   "use strict";
 
@@ -18,128 +19,171 @@
     return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
   }
 
-  function scale(box, v, log, lim, origin, size, flip) {
-    const t = log
-      ? (Math.log10(v) - Math.log10(lim[0])) / (Math.log10(lim[1]) - Math.log10(lim[0]))
-      : (v - lim[0]) / (lim[1] - lim[0]);
-    return flip ? origin + size - t * size : origin + t * size;
+  // Data coordinates to pixels of the panel's image, for one axis of a box (linear or log).
+  function axis(log, lim, origin, size, flip) {
+    const f = log ? Math.log10 : (v) => v;
+    const lo = f(lim[0]);
+    const k = size / (f(lim[1]) - lo);
+    return flip ? (v) => origin + size - (f(v) - lo) * k : (v) => origin + (f(v) - lo) * k;
   }
 
-  function toPixel(box, x, y) {
-    return [scale(box, x, box.xlog, box.xlim, box.x, box.w, false), scale(box, y, box.ylog, box.ylim, box.y, box.h, true)];
-  }
-
-  function strokePolyline(ctx, box, points, color, width, markerRadius, dash = []) {
+  // The points (x(t), y(t)) for t < n as a line clipped to the axes box, with a dot at each point if
+  // markerRadius > 0; a point that is not finite (a diverged run) lifts the pen.
+  function strokeSeries(ctx, box, n, x, y, style) {
+    const px = axis(box.xlog, box.xlim, box.x, box.w, false);
+    const py = axis(box.ylog, box.ylim, box.y, box.h, true);
     ctx.save();
     ctx.beginPath();
     ctx.rect(box.x, box.y, box.w, box.h);
     ctx.clip();
-    ctx.strokeStyle = color;
-    ctx.fillStyle = color;
-    ctx.lineWidth = width;
+    ctx.strokeStyle = ctx.fillStyle = style.color;
+    ctx.lineWidth = style.width;
     ctx.lineJoin = "round";
-    ctx.setLineDash(dash);
+    ctx.setLineDash(style.dash || []);
+    const pixels = [];
     ctx.beginPath();
     let pen = false;
-    const pixels = [];
-    for (const [x, y] of points) {
-      if (!Number.isFinite(x) || !Number.isFinite(y)) { pen = false; continue; }
-      const [px, py] = toPixel(box, x, y);
-      pixels.push([px, py]);
-      if (pen) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+    for (let t = 0; t < n; t++) {
+      const X = x(t), Y = y(t);
+      if (!Number.isFinite(X) || !Number.isFinite(Y)) { pen = false; continue; }
+      const u = px(X), v = py(Y);
+      if (pen) ctx.lineTo(u, v); else ctx.moveTo(u, v);
       pen = true;
+      pixels.push(u, v);
     }
     ctx.stroke();
-    if (markerRadius > 0) {
-      for (const [px, py] of pixels) {
-        ctx.beginPath();
-        ctx.arc(px, py, markerRadius, 0, 2 * Math.PI);
-        ctx.fill();
+    const r = style.marker || 0;
+    if (r > 0) { // every dot in one path, filled once
+      ctx.beginPath();
+      for (let i = 0; i < pixels.length; i += 2) {
+        ctx.moveTo(pixels[i] + r, pixels[i + 1]);
+        ctx.arc(pixels[i], pixels[i + 1], r, 0, 2 * Math.PI);
       }
+      ctx.fill();
     }
     ctx.restore();
+  }
+
+  function element(tag, props = {}, children = []) {
+    const el = Object.assign(document.createElement(tag), props);
+    el.append(...children);
+    return el;
+  }
+
+  let counter = 0; // ids unique on the page, for label/for pairs and radio groups
+
+  // A numeric slider: its label above a range input over the grid's indices, and the value shown beside it.
+  // The input's accessible name is the label; aria-valuetext is the value as shown, not the index.
+  function rangeControl(s, id, onMove) {
+    const input = element("input", { type: "range", id, min: 0, max: s.values.length - 1, step: 1, value: s.default });
+    input.dataset.name = s.name;
+    const value = element("span", { className: "pg-value", textContent: s.texts[s.default] });
+    value.setAttribute("aria-hidden", "true"); // the input itself announces it (aria-valuetext)
+    const show = (i) => {
+      input.setAttribute("aria-valuetext", s.texts[i]);
+      value.textContent = s.texts[i];
+    };
+    show(s.default);
+    input.addEventListener("input", (event) => {
+      show(Number(input.value));
+      onMove(Number(input.value), event);
+    });
+    const label = element("label", { className: "pg-name", htmlFor: id, textContent: s.label });
+    return element("div", { className: "pg-control" }, [label, element("div", { className: "pg-range" }, [input, value])]);
+  }
+
+  // A categorical slider (one with names): a group of radio buttons, named by a legend.
+  function choiceControl(s, id, onMove) {
+    const buttons = s.texts.map((text, i) => {
+      const input = element("input", { type: "radio", name: id, value: i, checked: i === s.default });
+      return element("label", { className: "pg-choice" }, [input, element("span", { textContent: text })]);
+    });
+    const group = element("fieldset", { className: "pg-control pg-choices" }, [
+      element("legend", { className: "pg-name", textContent: s.label }),
+      element("div", { className: "pg-buttons" }, buttons),
+    ]);
+    group.dataset.name = s.name;
+    group.addEventListener("input", (event) => onMove(Number(event.target.value), event));
+    return group;
   }
 
   async function setup(root) {
     const data = JSON.parse(root.querySelector("script.pg-data").textContent);
     const paths = data.paths ? await decodeFloat32(data.paths) : null;
     const gaps = await decodeFloat32(data.gaps);
-    const geo = data.geometry;
     const gridSliders = data.grid.map((name) => data.sliders.find((s) => s.name === name));
+    const problemSliders = data.problemAxes.map((axis) => gridSliders[axis]);
     const gridSize = gridSliders.reduce((n, s) => n * s.values.length, 1);
+    const stepsSlider = data.sliders.find((s) => s.name === "steps");
     const index = Object.fromEntries(data.sliders.map((s) => [s.name, s.default]));
-    const pt = geo.dpi / 72; // matplotlib sizes are in points
+    const pt = data.dpi / 72; // matplotlib sizes are in points
+    const urls = data.images.map((b64) => "data:image/png;base64," + b64);
+    // Decoded ahead, so that a new background shows in the same frame as the lines drawn over it.
+    const decoded = urls.map((src) => Object.assign(new Image(), { src }));
+    decoded.forEach((img) => img.decode().catch(() => {}));
+    // The canvases have the device's pixels (up to 2 per CSS px), so the lines stay sharp on phones.
+    const ratio = Math.min(2, Math.ceil(window.devicePixelRatio || 1));
 
-    const controls = document.createElement("div");
-    controls.className = "pg-controls";
+    const id = `pg${++counter}`;
+    const controls = element("div", { className: "pg-controls" });
     for (const s of data.sliders) {
-      const label = document.createElement("label");
-      const name = document.createElement("span");
-      name.className = "pg-name";
-      name.textContent = s.label;
-      const input = document.createElement("input");
-      Object.assign(input, { type: "range", min: 0, max: s.values.length - 1, step: 1, value: s.default });
-      input.dataset.name = s.name;
-      input.setAttribute("aria-label", s.label);
-      const value = document.createElement("output");
-      value.textContent = s.texts[s.default];
-      input.addEventListener("input", () => {
-        index[s.name] = Number(input.value);
-        value.textContent = s.texts[index[s.name]];
-        schedule();
-      });
-      label.append(name, input, value);
-      controls.append(label);
+      const onMove = (i, event) => {
+        index[s.name] = i;
+        draw(event.timeStamp);
+      };
+      const make = s.categorical ? choiceControl : rangeControl;
+      controls.append(make(s, `${id}-${s.name}`, onMove));
     }
 
-    const figure = document.createElement("div");
-    figure.className = "pg-figure";
-    const img = document.createElement("img");
-    img.alt = "figure background: loss contours and axes";
-    img.width = geo.width;
-    img.height = geo.height;
-    const canvas = document.createElement("canvas");
-    canvas.width = geo.width;
-    canvas.height = geo.height;
-    figure.append(img, canvas);
-    const readout = document.createElement("div");
-    readout.className = "pg-readout";
+    // One panel per image, in the order the payload gives (the path panel above or left of the loss panel).
+    const panels = data.figures[0].map((p) => {
+      const img = element("img", { width: p.width, height: p.height, decoding: "sync" });
+      const canvas = element("canvas", { width: p.width * ratio, height: p.height * ratio });
+      canvas.setAttribute("aria-hidden", "true"); // the image's alt and the readout describe what it draws
+      const box = element("div", { className: `pg-panel pg-panel-${p.name}` }, [img, canvas]);
+      return { name: p.name, img, box, ctx: canvas.getContext("2d"), image: null };
+    });
+    const figure = element("div", { className: "pg-figure" }, panels.map((p) => p.box));
+    const readout = element("div", { className: "pg-readout" });
     root.append(controls, figure, readout);
-    const ctx = canvas.getContext("2d");
 
     function flatIndex(sliders) {
       return sliders.reduce((flat, s) => flat * s.values.length + index[s.name], 0);
     }
 
-    let pending = false;
-    function schedule() {
-      if (!pending) { pending = true; requestAnimationFrame(draw); }
-    }
-
-    function draw() {
-      pending = false;
+    // Called from the input event itself: the new picture is on the canvas before the next frame paints.
+    function draw(inputAt = null) {
       const flat = flatIndex(gridSliders);
-      const background = flatIndex(data.problemAxes.map((axis) => gridSliders[axis]));
-      const src = "data:image/png;base64," + data.backgrounds[background];
-      if (img.getAttribute("src") !== src) img.setAttribute("src", src);
-      const stepsSlider = data.sliders.find((s) => s.name === "steps");
+      const setting = data.figures[flatIndex(problemSliders)];
+      const boxes = {};
+      const ctx = {};
+      setting.forEach((p, j) => {
+        const view = panels[j];
+        if (view.image !== p.image) {
+          view.image = p.image;
+          view.img.src = urls[p.image];
+        }
+        if (view.img.alt !== p.alt) view.img.alt = p.alt;
+        view.ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        view.ctx.clearRect(0, 0, p.width, p.height);
+        boxes[p.name] = p.box;
+        ctx[p.name] = view.ctx;
+      });
       const shown = stepsSlider ? stepsSlider.values[index.steps] : data.steps;
       const n = data.steps + 1;
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
       const drawn = {};
       const lines = [];
       data.labels.forEach((label, k) => {
         const run = k * gridSize + flat;
-        const gap = Array.from(gaps.subarray(run * n, run * n + shown + 1));
-        const lossPoints = gap.map((g, t) => [t, g]);
-        strokePolyline(ctx, geo.loss, lossPoints, data.colors[k], 1.8 * pt, 0);
-        drawn[label] = { gaps: gap };
-        if (paths && geo.path) {
-          const start = run * n * data.dim;
-          const points = [];
-          for (let t = 0; t <= shown; t++) points.push([paths[start + t * data.dim], paths[start + t * data.dim + 1]]);
-          strokePolyline(ctx, geo.path, points, data.colors[k], 1.4 * pt, 1.25 * pt);
-          drawn[label].path = points;
+        const gap = gaps.subarray(run * n, run * n + shown + 1);
+        strokeSeries(ctx.loss, boxes.loss, shown + 1, (t) => t, (t) => gap[t], { color: data.colors[k], width: 1.8 * pt });
+        drawn[label] = { gaps: Array.from(gap) };
+        if (paths && boxes.path) {
+          const path = paths.subarray(run * n * data.dim, (run * n + shown + 1) * data.dim);
+          const x = (t) => path[t * data.dim];
+          const y = (t) => path[t * data.dim + 1];
+          strokeSeries(ctx.path, boxes.path, shown + 1, x, y, { color: data.colors[k], width: 1.4 * pt, marker: 1.25 * pt });
+          drawn[label].path = Array.from(path); // (steps shown + 1) x dim, flat
         }
         const bad = gap.findIndex((g) => Number.isNaN(g));
         lines.push(bad >= 0 ? `${label}: diverged at step ${bad}` : `${label}: f - f* = ${formatExp(gap[shown])} after ${shown} steps`);
@@ -147,16 +191,19 @@
       // A level theory predicts for this setting (optim_core Playground's `level`): a dashed horizontal line.
       const level = data.levels ? data.levels[flat] : null;
       if (level !== null) {
-        strokePolyline(ctx, geo.loss, [[0, level], [data.steps, level]], data.levelColor, 1.2 * pt, 0, [4 * pt, 3 * pt]);
+        const style = { color: data.levelColor, width: 1.2 * pt, dash: [4 * pt, 3 * pt] };
+        strokeSeries(ctx.loss, boxes.loss, 2, (t) => t * data.steps, () => level, style);
       }
       if (data.readouts) lines.push(data.readouts[flat]);
-      readout.replaceChildren(...lines.flatMap((line, i) => (i ? [document.createElement("br"), line] : [line])));
+      readout.replaceChildren(...lines.map((line) => element("div", { textContent: line })));
       const values = Object.fromEntries(data.sliders.map((s) => [s.name, s.values[index[s.name]]]));
       const frame = (root.pgState?.frame ?? 0) + 1;
-      // readyAt: when the playground first became interactive, in ms since navigation (benchmarks read it).
+      // readyAt: when the playground first became interactive, in ms since navigation (benchmarks read it);
+      // inputAt and drawnAt: the input event's time stamp and the end of this draw (benchmarks/static_redraw.py).
       const readyAt = root.pgState?.readyAt ?? performance.now();
-      root.pgState = { key: data.key, values, shown, drawn, level, readout: lines, frame, readyAt };
-      root.dataset.frame = root.pgState.frame;
+      const drawnAt = performance.now();
+      root.pgState = { key: data.key, values, shown, drawn, boxes, level, readout: lines, frame, readyAt, inputAt, drawnAt };
+      root.dataset.frame = frame;
     }
 
     draw();

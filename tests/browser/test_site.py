@@ -219,31 +219,49 @@ def test_404_page(visit):
 # ----- playgrounds ---------------------------------------------------------------------------------
 
 STATE = "i => document.querySelectorAll('.optim-playground')[i].pgState"
+# A control is a range input over the slider's grid indices, or (for a slider with names) a group of radio
+# buttons whose values are those indices; both carry the slider's name in data-name.
 MOVE = """([i, name, value]) => {
-    const input = document.querySelectorAll('.optim-playground')[i].querySelector(`input[data-name="${name}"]`);
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
+    const root = document.querySelectorAll('.optim-playground')[i];
+    const range = root.querySelector(`input[type="range"][data-name="${name}"]`);
+    if (range) {
+        range.value = value;
+        range.dispatchEvent(new Event('input', {bubbles: true}));
+    } else {
+        root.querySelector(`fieldset[data-name="${name}"] input[value="${value}"]`).click();
+    }
 }"""
-INPUT_VALUE = """([i, name]) =>
-    document.querySelectorAll('.optim-playground')[i].querySelector(`input[data-name="${name}"]`).value"""
+INPUT_VALUE = """([i, name]) => {
+    const root = document.querySelectorAll('.optim-playground')[i];
+    const range = root.querySelector(`input[type="range"][data-name="${name}"]`);
+    return (range || root.querySelector(`fieldset[data-name="${name}"] input:checked`)).value;
+}"""
 NEXT_FRAME = "() => new Promise(resolve => requestAnimationFrame(() => resolve()))"
-CANVAS = "i => document.querySelectorAll('.optim-playground')[i].querySelector('canvas').toDataURL()"
+CANVAS = """i => [...document.querySelectorAll('.optim-playground')[i].querySelectorAll('canvas')]
+    .map(c => c.toDataURL())"""
 
 
 def assert_drawn_matches_optim_core(playground, state):
-    """What the page drew equals a fresh, unbatched optim_core run at the sliders' values."""
+    """What the page drew equals a fresh, unbatched optim_core run at the sliders' values, on axes with the
+    limits of this problem."""
     expected = playground.compute(state["values"])
     problem = playground.problem_for(state["values"])
     shown = state["shown"]
+    boxes = state["boxes"]
+    assert sorted(boxes) == (["loss", "path"] if hasattr(problem, "bounds") else ["loss"])
+    if "path" in boxes:
+        assert [boxes["path"]["xlim"], boxes["path"]["ylim"]] == [list(b) for b in problem.bounds]
+    assert boxes["loss"]["xlim"] == [0, playground.steps] and boxes["loss"]["ylog"]
+    np.testing.assert_allclose(boxes["loss"]["ylim"], playground._loss_limits(), rtol=1e-12)
     assert list(expected) == list(state["drawn"])
     for label, traj in expected.items():
         drawn = state["drawn"][label]
         gap = np.maximum(traj.loss[: shown + 1] - problem.f_min, 1e-16)
         got = np.array([np.nan if g is None else g for g in drawn["gaps"]], dtype=float)
         np.testing.assert_allclose(got, gap, rtol=2e-6, atol=0, err_msg=label)
-        if "path" in drawn:
-            path = np.array([[np.nan if c is None else c for c in p] for p in drawn["path"]], dtype=float)
-            np.testing.assert_allclose(path, traj.params[: shown + 1, :2], rtol=2e-6, atol=1e-30, err_msg=label)
+        if "path" in drawn:  # the points drawn, flat: (shown + 1) x the problem's dimension
+            path = np.array([np.nan if c is None else c for c in drawn["path"]], dtype=float).reshape(shown + 1, -1)
+            np.testing.assert_allclose(path, traj.params[: shown + 1], rtol=2e-6, atol=1e-30, err_msg=label)
 
 
 @pytest.mark.parametrize("doc", CHAPTER_DOCS)
