@@ -357,7 +357,7 @@ class Playground:
         images, figures = [], []  # a panel that looks the same at two settings travels once
 
         def image(fig) -> int:
-            png = _png(fig)
+            png = _figure_png_base64(fig)
             if png not in images:
                 images.append(png)
             return images.index(png)
@@ -478,7 +478,7 @@ def _b64_float32(values: np.ndarray) -> str:
     return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode()
 
 
-def _png(fig) -> str:
+def _figure_png_base64(fig) -> str:
     """The figure drawn as a palette PNG, base64 (the lines a playground moves are not in it)."""
     canvas = FigureCanvasAgg(fig)
     canvas.draw()

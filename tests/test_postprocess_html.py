@@ -157,7 +157,8 @@ def test_a_tex_error_fails_the_build(tmp_path):
 def test_playground_data_moves_to_a_script_named_by_its_hash(site):
     html = (site / "book" / "page.html").read_text()
     (data,) = (site / "_static" / "playgrounds").iterdir()
-    assert f'<script type="application/json" class="pg-data" data-url="../_static/playgrounds/{data.name}"></script>' in html
+    tag = f'<script type="application/json" class="pg-data" data-url="../_static/playgrounds/{data.name}"></script>'
+    assert tag in html
     assert data.read_text() == f'optimPlaygroundData("{data.stem}", {{"x": "\\\\(not math\\\\)"}});\n'
     assert data.stem == hashlib.sha256(b'{"x": "\\\\(not math\\\\)"}').hexdigest()[:16]
 

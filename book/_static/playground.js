@@ -107,8 +107,30 @@
     return group;
   }
 
+  // The data is in the page, or (after `make book`'s scripts/postprocess_html.mjs) in a script file of
+  // its own that calls optimPlaygroundData(name, data) when loaded. A script rather than fetch(): a page
+  // opened from disk (file://) may load scripts but not fetch files.
+  const arriving = {};
+  window.optimPlaygroundData = (name, data) => {
+    (arriving[name] || []).forEach((resolve) => resolve(data));
+    delete arriving[name];
+  };
+
+  function loadData(script) {
+    const url = script.dataset.url;
+    if (!url) return Promise.resolve(JSON.parse(script.textContent));
+    const name = url.split("/").pop().replace(/\.js$/, "");
+    return new Promise((resolve, reject) => {
+      (arriving[name] ||= []).push(resolve);
+      const tag = document.createElement("script");
+      tag.src = url;
+      tag.onerror = () => reject(new Error(`playground data not found: ${url}`));
+      document.head.append(tag);
+    });
+  }
+
   async function setup(root) {
-    const data = JSON.parse(root.querySelector("script.pg-data").textContent);
+    const data = await loadData(root.querySelector("script.pg-data"));
     const paths = data.paths ? await decodeFloat32(data.paths) : null;
     const gaps = await decodeFloat32(data.gaps);
     const gridSliders = data.grid.map((name) => data.sliders.find((s) => s.name === name));
