@@ -10,7 +10,8 @@ from book_files import CHAPTERS, ROOT, notebook, source
 from optim_core import chapters, noise
 from optim_core.chapters import noisy_gradients, when_adam_fails
 
-PAGE = (ROOT / "book" / "teaching.md").read_text()
+# The page without its front matter (which holds the meta description, not a section name).
+PAGE = re.sub(r"\A---\n.*?\n---\n", "", (ROOT / "book" / "teaching.md").read_text(), flags=re.S)
 
 
 def exercises(chapter):
