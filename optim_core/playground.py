@@ -308,8 +308,7 @@ class Playground:
             fig, ax_loss = plots.figure(width=6.0, height=3.6)
             ax_path = None
         with mpl.rc_context(plots.STYLE):
-            ax_loss.set_yscale("log")
-            ax_loss.set(xlim=(0, self.steps), ylim=self._loss_limits(), xlabel="step $t$", ylabel=r"$f(w_t) - f^\star$")
+            self._loss_axes(ax_loss)
             lines = {}
             for i, label in enumerate(self.optimizers):
                 color = plots.color_of(label, i)
@@ -325,6 +324,11 @@ class Playground:
                     ax_loss.legend(handles=[level_line], loc="upper right")
             (ax_path or ax_loss).legend(loc="upper right")
         return fig, ax_path, ax_loss, lines
+
+    def _loss_axes(self, ax):
+        """The loss panel's scale, limits and labels, shared by the live figure and the static panels."""
+        ax.set_yscale("log")
+        ax.set(xlim=(0, self.steps), ylim=self._loss_limits(), xlabel="step $t$", ylabel=r"$f(w_t) - f^\star$")
 
     # ----- live view (Jupyter) -----------------------------------------------------------------------
     def widget(self):
@@ -423,8 +427,7 @@ class Playground:
                 panels.append(("path", fig, ax_path))
                 handles = []  # the optimizers are named on the path panel
             fig, ax_loss = plots.figure(width=STATIC_PANEL[0], height=STATIC_PANEL[1])
-            ax_loss.set_yscale("log")
-            ax_loss.set(xlim=(0, self.steps), ylim=self._loss_limits(), xlabel="step $t$", ylabel=r"$f(w_t) - f^\star$")
+            self._loss_axes(ax_loss)
             if self.level is not None:
                 handles.append(Line2D([], [], linestyle="--", color=LEVEL_COLOR, label=self.level_label))
             if handles:
