@@ -2,7 +2,8 @@
 //
 //     node scripts/postprocess_html.mjs _build/html
 //
-// Three changes to every HTML page, each measured with Lighthouse (benchmarks/lighthouse.py):
+// Changes to every HTML page and the site's static files, each measured with Lighthouse
+// (benchmarks/lighthouse.py):
 //
 // 1. Math typeset at build time. Sphinx writes each formula as TeX in a `.math` element (\(..\) inline,
 //    \[..\] displayed) and adds MathJax's scripts, which typeset it in the reader's browser: about
@@ -16,9 +17,10 @@
 //    first paint. documentation_options.js is written inline instead, since inline scripts use it.
 // 3. Figures get their width and height (read from the PNG), so the page does not shift as they load,
 //    and all but the first are loaded lazily, when the reader scrolls near them.
-//
-// 4. The theme's large stylesheets get a critical copy (see below).
-// 5. Each playground's data moves from the page into a script file of its own, which playground.js
+// 4. The stylesheets that block the first paint become one bundle, with a critical copy of the theme's
+//    large stylesheets, and the rest loads without blocking (see below).
+// 5. The icon fonts hold only the icons the site shows.
+// 6. Each playground's data moves from the page into a script file of its own, which playground.js
 //    loads once the page is shown.
 //
 // Every step leaves a page it has already changed as it is, so running the script twice changes
@@ -277,24 +279,141 @@ function writeCriticalCss(site) {
   for (const file of fs.readdirSync(path.join(site, "_static"), { recursive: true })) {
     const full = path.join(site, "_static", file);
     if (!file.endsWith(".css") || file.endsWith(".critical.css") || fs.statSync(full).size < LARGE_CSS) continue;
+    if (full.startsWith(path.join(site, BUNDLES))) continue;
     fs.writeFileSync(criticalName(full), criticalCss(fs.readFileSync(full, "utf8"), known));
     large.add(path.join("_static", file).split(path.sep).join("/"));
   }
   return large;
 }
 
-// The page linking the critical copy of each large stylesheet, and the full one without blocking.
-export function splitStylesheets(html, root, large) {
-  if (html.includes(".critical.css")) return html;
-  return html.replace(LINK, (tag, before, after) => {
-    const href = (before + after).match(/\bhref="([^"]*)"/);
-    if (!href || !large.has(href[1].split("?")[0].slice(root.length))) return tag;
-    const full = `<link rel="stylesheet" href="${href[1]}" media="print" onload="this.media='all'" />`;
-    return `<link rel="stylesheet" href="${criticalName(href[1])}" />${full}<noscript>${tag}</noscript>`;
+// Each stylesheet that blocks the first paint costs a request, and on a slow phone network a round
+// trip each (the theme's links eleven, and theme.css imports one more). The page links two bundles
+// instead, at the place of its first blocking stylesheet:
+// - a "critical" bundle, which blocks: the critical copy of each large stylesheet and every small one,
+//   in the page's order;
+// - a "full" bundle, which does not block: every stylesheet in full, in the page's order.
+// Once the full bundle has arrived the cascade is exactly the original one (it holds every rule of
+// the critical bundle, later in document order). Bundles are named by their content's hash, so pages
+// with the same stylesheets share them. Stylesheets for another medium (print.css) stay as they were.
+const BUNDLES = "_static/bundles";
+// An @import (its URL in group 2) or a url() (group 4).
+const CSS_REFERENCE = /@import\s+(?:url\(\s*)?(['"]?)([^'")\s;]+)\1\s*\)?\s*;|url\(\s*(['"]?)([^'")]*)\3\s*\)/g;
+
+function isLocal(url) {
+  return !/^([a-z][a-z0-9+.-]*:|\/|#)/i.test(url);
+}
+
+// A stylesheet's text with its @imports inlined and every relative url() rewritten to be relative to
+// `toDir`; `file` is the stylesheet's path relative to the site, without its query.
+export function inlineStylesheet(site, file, toDir, fonts = new Map()) {
+  const fromDir = path.posix.dirname(file);
+  const css = fs
+    .readFileSync(path.join(site, file), "utf8")
+    .replace(/@charset\s+"[^"]*"\s*;/g, "")
+    .replace(/\/\*#\s*sourceMappingURL=[^*]*\*\//g, "");
+  return css.replace(CSS_REFERENCE, (rule, _, imported, quote, url) => {
+    if (imported) return inlineStylesheet(site, path.posix.join(fromDir, imported.split("?")[0]), toDir, fonts);
+    if (!url || !isLocal(url)) return rule;
+    const target = path.posix.join(fromDir, url);
+    return `url(${quote}${path.posix.relative(toDir, fonts.get(target) ?? target)}${quote})`;
   });
 }
 
-// ---- 5. playground data ----------------------------------------------------------------------------
+function writeBundle(site, parts, fonts) {
+  const css = `@charset "UTF-8";\n` + parts.map((file) => inlineStylesheet(site, file, BUNDLES, fonts)).join("\n");
+  const name = `${BUNDLES}/${createHash("sha256").update(css).digest("hex").slice(0, 16)}.css`;
+  fs.mkdirSync(path.join(site, BUNDLES), { recursive: true });
+  fs.writeFileSync(path.join(site, name), css);
+  return name;
+}
+
+// The page's blocking stylesheets: Sphinx's link tags, or those an earlier run kept in the <noscript>
+// after the bundles (so that a page Sphinx did not rebuild gets bundles of the current stylesheets).
+const BUNDLED = /<link [^>]*data-bundle="critical"[^>]*>.*?<noscript data-bundle="original">(.*?)<\/noscript>/s;
+
+function blockingStylesheets(head, root) {
+  const links = [];
+  for (const match of head.matchAll(LINK)) {
+    const attributes = match[1] + match[2];
+    const href = attributes.match(/\bhref="([^"]*)"/);
+    if (/\bmedia=/.test(attributes) || !href || !href[1].startsWith(root) || !isLocal(href[1])) continue;
+    links.push({ tag: match[0], file: href[1].split("?")[0].slice(root.length) });
+  }
+  return links;
+}
+
+// The page linking the two bundles (written here) in place of its blocking stylesheets, which stay in a
+// <noscript> for readers without JavaScript (the full bundle only loads through its onload).
+export function bundleStylesheets(html, root, site, large, fonts) {
+  const end = html.indexOf("</head>");
+  let head = html.slice(0, end);
+  const earlier = head.match(BUNDLED);
+  if (earlier) head = head.replace(BUNDLED, earlier[1]);
+  const blocking = blockingStylesheets(head, root);
+  if (!blocking.length) return html;
+  const critical = writeBundle(site, blocking.map(({ file }) => (large.has(file) ? criticalName(file) : file)), fonts);
+  const full = writeBundle(site, blocking.map(({ file }) => file), fonts);
+  const links =
+    `<link rel="stylesheet" href="${root}${critical}" data-bundle="critical" />` +
+    `<link rel="stylesheet" href="${root}${full}" media="print" onload="this.media='all'" />` +
+    `<noscript data-bundle="original">${blocking.map(({ tag }) => tag).join("")}</noscript>`;
+  let first = true;
+  const out = head.replace(LINK, (tag) => {
+    if (!blocking.some((link) => link.tag === tag)) return tag;
+    const replacement = first ? links : "";
+    first = false;
+    return replacement;
+  });
+  return out + html.slice(end);
+}
+
+// ---- 5. icon fonts ---------------------------------------------------------------------------------
+
+// The theme draws its icons (search, menu, theme switch, ...) with the Font Awesome web fonts, and the
+// page waits for them (font-display: block). The solid font alone is 156 kB and holds 1,400 icons; the
+// site shows 15. Each icon font is cut down to the icons the critical stylesheets draw (the rules whose
+// classes a page or script of the site names: see above) and the bundles link that copy, named by its
+// hash. A font none of those icons are in is left as it is (no page loads it).
+const ICON_FAMILY = /font-family:\s*["']?Font Awesome/;
+const FONT_FACE = /@font-face\s*\{[^}]*\}/g;
+const WOFF2 = /url\(\s*["']?([^"')]*\.woff2)["']?\s*\)/;
+const PRIVATE_USE = /"\\([0-9a-fA-F]{4,6})"/g;
+
+// The icons (private-use code points) the critical copies of the large stylesheets draw.
+function iconText(site, large) {
+  const points = new Set();
+  for (const file of large) {
+    for (const match of fs.readFileSync(path.join(site, criticalName(file)), "utf8").matchAll(PRIVATE_USE)) {
+      const point = parseInt(match[1], 16);
+      if (point >= 0xe000 && point <= 0xf8ff) points.add(point);
+    }
+  }
+  return String.fromCodePoint(...[...points].sort((a, b) => a - b));
+}
+
+// Write the cut-down icon fonts; returns a map from each font's path to its copy's (site-relative).
+async function subsetIconFonts(site, large) {
+  const text = iconText(site, large);
+  const fonts = new Map();
+  if (!text) return fonts;
+  const subsetFont = require("subset-font");
+  for (const file of large) {
+    for (const face of fs.readFileSync(path.join(site, file), "utf8").matchAll(FONT_FACE)) {
+      const url = face[0].match(WOFF2);
+      if (!ICON_FAMILY.test(face[0]) || !url || !isLocal(url[1])) continue;
+      const font = path.posix.join(path.posix.dirname(file), url[1]);
+      const original = fs.readFileSync(path.join(site, font));
+      const subset = await subsetFont(original, text, { targetFormat: "woff2" });
+      const name = `${BUNDLES}/${createHash("sha256").update(subset).digest("hex").slice(0, 16)}.woff2`;
+      fs.mkdirSync(path.join(site, BUNDLES), { recursive: true });
+      fs.writeFileSync(path.join(site, name), subset);
+      fonts.set(font, name);
+    }
+  }
+  return fonts;
+}
+
+// ---- 6. playground data ----------------------------------------------------------------------------
 
 // A playground's data (base64 of gzip, which does not compress further) is most of a chapter page's
 // bytes: 280-410 kB of a page's 320-440 kB compressed. Inline, it must all arrive before the browser
@@ -303,7 +422,6 @@ export function splitStylesheets(html, root, large) {
 // disk (file://) may load scripts but not fetch files.
 const PG_DATA = /<script type="application\/json" class="pg-data">(.*?)<\/script>/gs;
 const PG_DIR = "_static/playgrounds";
-const PG_REFERENCE = /class="pg-data" data-url="[^"]*\/([0-9a-f]{16})\.js"/g;
 
 // The page with each playground's data in its own file under PG_DIR (written here).
 export function moveOutPlaygroundData(html, root, site) {
@@ -317,21 +435,32 @@ export function moveOutPlaygroundData(html, root, site) {
   });
 }
 
-// Remove the data files no page refers to any more (from an earlier build).
-function removeStalePlaygroundData(site, pages) {
-  const dir = path.join(site, PG_DIR);
-  if (!fs.existsSync(dir)) return;
-  const used = new Set(pages.flatMap((file) => [...fs.readFileSync(file, "utf8").matchAll(PG_REFERENCE)].map((m) => m[1])));
-  for (const file of fs.readdirSync(dir)) if (!used.has(path.basename(file, ".js"))) fs.rmSync(path.join(dir, file));
+// Remove the files under `dir` (playground data, bundles) that no page names any more (an earlier
+// build's). A file a kept stylesheet there names (a font) is kept too.
+function removeUnused(site, dir, pages) {
+  const folder = path.join(site, dir);
+  if (!fs.existsSync(folder)) return;
+  const names = (text, pattern) => [...text.matchAll(pattern)].map((m) => m[1]);
+  const used = new Set(pages.flatMap((file) => names(fs.readFileSync(file, "utf8"), new RegExp(`${dir}/([0-9a-f]{16})\\.`, "g"))));
+  for (const file of fs.readdirSync(folder)) {
+    if (file.endsWith(".css") && used.has(file.split(".")[0])) {
+      for (const name of names(fs.readFileSync(path.join(folder, file), "utf8"), /url\(([0-9a-f]{16})\./g)) used.add(name);
+    }
+  }
+  for (const file of fs.readdirSync(folder)) if (!used.has(file.split(".")[0])) fs.rmSync(path.join(folder, file));
 }
 
 // ---- the site ---------------------------------------------------------------------------------------
 
-export function postprocess(html, file, site, large = new Set()) {
+function rootOf(file, site) {
   const relative = path.relative(path.dirname(file), site).split(path.sep).join("/");
-  const root = relative ? relative + "/" : "";
-  const page = sizeFigures(deferScripts(typesetMath(html, root), file), file);
-  return moveOutPlaygroundData(splitStylesheets(page, root, large), root, site);
+  return relative ? relative + "/" : "";
+}
+
+// Steps 1-3 and 6: what a page needs of itself.
+export function processPage(html, file, site) {
+  const root = rootOf(file, site);
+  return moveOutPlaygroundData(sizeFigures(deferScripts(typesetMath(html, root), file), file), root, site);
 }
 
 function htmlFiles(dir) {
@@ -342,19 +471,22 @@ function htmlFiles(dir) {
   });
 }
 
-function main(site) {
-  let changed = 0;
-  const large = writeCriticalCss(site);
+// The pages are processed first, so that the classes the stylesheets' critical copies keep are those of
+// the finished pages, whether a page is new from Sphinx or was processed by an earlier run.
+async function main(site) {
   const pages = htmlFiles(site);
+  const before = new Map(pages.map((file) => [file, fs.readFileSync(file, "utf8")]));
+  const write = (file, html) => html !== fs.readFileSync(file, "utf8") && fs.writeFileSync(file, html);
+  for (const file of pages) write(file, processPage(before.get(file), file, site));
+  const large = writeCriticalCss(site);
+  const fonts = await subsetIconFonts(site, large);
+  let changed = 0;
   for (const file of pages) {
-    const html = fs.readFileSync(file, "utf8");
-    const out = postprocess(html, file, site, large);
-    if (out !== html) {
-      fs.writeFileSync(file, out);
-      changed += 1;
-    }
+    const html = bundleStylesheets(fs.readFileSync(file, "utf8"), rootOf(file, site), site, large, fonts);
+    write(file, html);
+    if (html !== before.get(file)) changed += 1;
   }
-  removeStalePlaygroundData(site, pages);
+  for (const dir of [PG_DIR, BUNDLES]) removeUnused(site, dir, pages);
   console.log(`postprocess_html: changed ${changed} page(s) in ${site}`);
 }
 
@@ -363,5 +495,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error("usage: node scripts/postprocess_html.mjs SITE_DIR");
     process.exit(2);
   }
-  main(process.argv[2]);
+  await main(process.argv[2]);
 }

@@ -1,8 +1,9 @@
 """scripts/postprocess_html.mjs (run by `make book`) on a small site: math typeset at build time
-with hidden MathML and the page's configuration, scripts deferred, figure sizes, critical CSS, and a
-second run changes nothing."""
+with hidden MathML and the page's configuration, scripts deferred, figure sizes, critical CSS, the
+stylesheet bundles, the icon font cut down to the icons shown, and a second run changes nothing."""
 
 import hashlib
+import io
 import re
 import shutil
 import struct
@@ -15,6 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "postprocess_html.mjs"
 MATHJAX = ROOT / "js" / "node_modules" / "mathjax-full"
+# The icon font the theme ships (Font Awesome 6, solid).
+ICON_FONT = next(ROOT.glob(".venv/lib/python*/site-packages/pydata_sphinx_theme/**/fa-solid-900.woff2"), None)
 
 pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or not MATHJAX.is_dir(),
@@ -30,7 +33,9 @@ PAGE = r"""<!DOCTYPE html>
 <script defer="defer" src="../_static/vendor/mathjax/startup.js?v=2"></script>
 <link rel="stylesheet" type="text/css" href="../_static/theme.css?v=3" />
 <link rel="stylesheet" type="text/css" href="../_static/small.css?v=4" />
+<link media="print" rel="stylesheet" type="text/css" href="../_static/print.css?v=5" />
 </head><body class="used">
+<i class="fa-solid fa-sun"></i>
 <p>Inline <span class="math notranslate nohighlight">\(x &lt; \RR\)</span>.</p>
 <div class="math notranslate nohighlight" id="equation-e">
 <span class="eqno">(1)<a class="headerlink" href="#equation-e">#</a></span>
@@ -45,7 +50,11 @@ THEME = (
     "/*! licence */ .used{color:red}.unused-thing{color:blue}.used .unused-thing,.used>p{margin:0}"
     ".used:not(.unused-thing){top:0}.dynamic-class{left:0}@font-face{font-family:X;src:url(x.woff)}"
     "@media (min-width:10px){.unused-thing{color:green}.used{color:pink}}@media print{.unused-thing{x:y}}"
+    '@font-face{font-display:block;font-family:"Font Awesome 6 Free";font-weight:900;'
+    'src:url(fonts/fa.woff2) format("woff2")}.fa-sun:before{content:"\\f185"}.fa-moon:before{content:"\\f186"}'
 ) + "".join(f".pad-{i}{{color:#{i:06x}}}" for i in range(2000))
+SMALL = '@charset "UTF-8";@import "parts/imported.css";.unused-thing{color:blue}/*# sourceMappingURL=small.css.map */'
+IMPORTED = ".imp{background:url(bg.png)}.abs{background:url(https://example.org/x.png)}.d{background:url(data:,x)}"
 
 
 def png(width, height):
@@ -67,7 +76,13 @@ def make_site(root: Path, page: str = PAGE) -> Path:
     (root / "_static" / "documentation_options.js").write_text("const DOCUMENTATION_OPTIONS = {VERSION: '1'};\n")
     (root / "_static" / "app.js").write_text("el.classList.add('dynamic-class');\n")
     (root / "_static" / "theme.css").write_text(THEME)
-    (root / "_static" / "small.css").write_text(".unused-thing{color:blue}")
+    (root / "_static" / "small.css").write_text(SMALL)
+    (root / "_static" / "parts").mkdir()
+    (root / "_static" / "parts" / "imported.css").write_text(IMPORTED)
+    (root / "_static" / "print.css").write_text(".used{color:black}")
+    (root / "_static" / "fonts").mkdir()
+    if ICON_FONT:
+        shutil.copy(ICON_FONT, root / "_static" / "fonts" / "fa.woff2")
     (root / "_images" / "one.png").write_bytes(png(30, 20))
     (root / "_images" / "two.png").write_bytes(png(12, 34))
     return root
@@ -121,7 +136,14 @@ def test_figures_get_their_size_and_all_but_the_first_load_lazily(site):
     assert 'style="height: auto"' in one and 'style="height: auto"' in two
 
 
-def test_large_stylesheets_get_a_critical_copy_and_load_fully_without_blocking(site):
+def bundles(html):
+    """The critical and full bundles a page links, as paths under _static/bundles."""
+    critical = re.search(r'<link rel="stylesheet" href="\.\./_static/bundles/(\w+\.css)" data-bundle="critical" />', html)
+    full = re.search(r'<link rel="stylesheet" href="\.\./_static/bundles/(\w+\.css)" media="print" onload', html)
+    return critical.group(1), full.group(1)
+
+
+def test_large_stylesheets_get_a_critical_copy(site):
     critical = (site / "_static" / "theme.critical.css").read_text()
     assert critical.startswith("/*! licence */")
     assert ".used{color:red}" in critical and "unused-thing{color:blue}" not in critical
@@ -131,12 +153,71 @@ def test_large_stylesheets_get_a_critical_copy_and_load_fully_without_blocking(s
     assert "@font-face{font-family:X;src:url(x.woff)}" in critical
     assert "@media (min-width:10px){.used{color:pink}}" in critical and "@media print" not in critical
     assert ".pad-1{" not in critical
-    html = (site / "book" / "page.html").read_text()
-    assert '<link rel="stylesheet" href="../_static/theme.critical.css?v=3" />' in html
-    assert '<link rel="stylesheet" href="../_static/theme.css?v=3" media="print" onload="this.media=\'all\'" />' in html
-    assert html.index("theme.critical.css") < html.index('theme.css?v=3" media') < html.index("small.css")
-    assert '<link rel="stylesheet" type="text/css" href="../_static/small.css?v=4" />' in html, "small: as it was"
+    assert ".fa-sun:before" in critical and ".fa-moon:before" not in critical
     assert not (site / "_static" / "small.critical.css").exists()
+
+
+def test_blocking_stylesheets_become_one_bundle_and_the_full_ones_load_without_blocking(site):
+    html = (site / "book" / "page.html").read_text()
+    critical_name, full_name = bundles(html)
+    head = html[: html.index("</head>")]
+    outside = re.sub(r"<noscript.*?</noscript>", "", head, flags=re.S)
+    blocking = [t for t in re.findall(r"<link [^>]*>", outside) if "stylesheet" in t and "media=" not in t]
+    assert blocking == [f'<link rel="stylesheet" href="../_static/bundles/{critical_name}" data-bundle="critical" />']
+    assert '<link media="print" rel="stylesheet" type="text/css" href="../_static/print.css?v=5" />' in outside
+    assert outside.index(full_name) < outside.index("print.css"), "the bundles stay where the stylesheets were"
+    noscript = re.search(r'<noscript data-bundle="original">(.*?)</noscript>', head, re.S).group(1)
+    assert re.findall(r'href="([^"]*)"', noscript) == ["../_static/theme.css?v=3", "../_static/small.css?v=4"]
+    for name, theme in [(critical_name, "theme.critical.css"), (full_name, "theme.css")]:
+        css = (site / "_static" / "bundles" / name).read_text()
+        assert css.startswith('@charset "UTF-8";\n') and css.count("@charset") == 1
+        assert name == hashlib.sha256(css.encode()).hexdigest()[:16] + ".css"
+        font = re.search(r"url\((\w+\.woff2)\)", css).group(1)
+        theme_css = (site / "_static" / theme).read_text()
+        theme_css = theme_css.replace("url(x.woff)", "url(../x.woff)").replace("url(fonts/fa.woff2)", f"url({font})")
+        assert theme_css in css, "the theme's rules in their order, URLs relative to the bundle"
+        imported = css.index(".imp{background:url(../parts/bg.png)}")
+        assert css.index(".used{color:red}") < imported < css.index(".unused-thing{color:blue}", imported)
+        assert "url(https://example.org/x.png)" in css and "url(data:,x)" in css, "other URLs are left alone"
+        assert "sourceMappingURL" not in css and "@import" not in css
+    full = (site / "_static" / "bundles" / full_name).read_text()
+    assert ".pad-1{" in full and ".pad-1{" not in (site / "_static" / "bundles" / critical_name).read_text()
+
+
+def test_a_page_sphinx_did_not_rebuild_gets_bundles_of_the_current_stylesheets(tmp_path):
+    site = make_site(tmp_path)
+    assert postprocess(site).returncode == 0
+    old = bundles((site / "book" / "page.html").read_text())
+    (site / "_static" / "small.css").write_text(".changed{color:teal}")
+    assert postprocess(site).returncode == 0
+    html = (site / "book" / "page.html").read_text()
+    new = bundles(html)
+    assert all(".changed{color:teal}" in (site / "_static" / "bundles" / name).read_text() for name in new)
+    assert not any((site / "_static" / "bundles" / name).exists() for name in old), "unused bundles are removed"
+    assert html.count('data-bundle="original"') == 1 and html.count("small.css") == 1
+
+
+def font_code_points(font: Path) -> set[int]:
+    """The characters a WOFF2 font has glyphs for (converted to TrueType by the npm package fontverter,
+    since fontTools needs brotli to read WOFF2)."""
+    ttlib = pytest.importorskip("fontTools.ttLib")
+    convert = (
+        "const fv = require('fontverter'); const fs = require('fs');"
+        f"fv.convert(fs.readFileSync({str(font)!r}), 'truetype').then(b => process.stdout.write(b.toString('base64')))"
+    )
+    out = subprocess.run(["node", "-e", convert], cwd=ROOT / "js", capture_output=True, text=True, check=True)
+    import base64
+
+    return set(ttlib.TTFont(io.BytesIO(base64.b64decode(out.stdout))).getBestCmap())
+
+
+@pytest.mark.skipif(ICON_FONT is None, reason="needs pydata-sphinx-theme's Font Awesome font (make install)")
+def test_the_icon_font_holds_only_the_icons_the_site_shows(site):
+    font = re.search(r"url\((\w+\.woff2)\)", (site / "_static" / "bundles" / bundles((site / "book" / "page.html").read_text())[0]).read_text())
+    subset = site / "_static" / "bundles" / font.group(1)
+    assert font_code_points(subset) == {0xF185}, "the sun the page shows; not the moon it does not"
+    assert 0xF186 in font_code_points(site / "_static" / "fonts" / "fa.woff2")
+    assert subset.stat().st_size < (site / "_static" / "fonts" / "fa.woff2").stat().st_size / 20
 
 
 def test_pages_without_math_and_a_second_run_are_left_alone(site):

@@ -17,6 +17,9 @@ from test_site import PAGES, visit  # noqa: F401  (visit is a fixture)
 def test_axe_finds_no_violation(visit, path, scheme):  # noqa: F811
     v = visit(path, color_scheme=scheme)
     assert v.page.evaluate("document.documentElement.dataset.theme") == scheme
+    # Math that scrolls gets its tab stop when its section is shown or at a keyboard user's first Tab
+    # (scroll-focus.js; the other path is tested in test_responsive.py).
+    v.page.keyboard.press("Tab")
     assert axe_violations(v.page) == []
 
 

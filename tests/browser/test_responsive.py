@@ -28,7 +28,31 @@ def test_no_sideways_scrolling_and_controls_large_enough_to_touch(visit, path, s
     scroll_width, width = v.page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
     assert scroll_width <= width, f"the page is {scroll_width} px wide in a {width} px window"
     assert v.page.evaluate(SMALL_CONTROLS, [CONTROLS, MIN_TARGET]) == []
+    # A keyboard user's first Tab gives every math box that scrolls its tab stop (scroll-focus.js).
+    v.page.keyboard.press("Tab")
     assert axe_violations(v.page, only=["target-size", "scrollable-region-focusable"]) == []
+
+
+SCROLLING_MATH = """() => [...document.querySelectorAll('div.math mjx-container')]
+    .filter(box => box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight)
+    .map(box => [box.closest('section[id]').id, box.getAttribute('tabindex')])"""
+
+
+@pytest.mark.parametrize("doc", [p[: -len(".html")] for p in PAGES if p.split("/")[-1][:2].isdigit()])
+def test_math_that_scrolls_gets_a_tab_stop_once_the_reader_scrolls_near_it(visit, doc):  # noqa: F811
+    """Without a key pressed, a box is checked when it comes near the screen (scroll-focus.js)."""
+    v = visit(f"{doc}.html", viewport=SIZES["phone"])
+    # Half a screen at a time to the end (the page grows as its sections are laid out).
+    for _ in range(500):
+        v.page.evaluate("window.scrollBy(0, innerHeight / 2)")
+        v.page.wait_for_timeout(30)
+        if v.page.evaluate("scrollY + innerHeight >= document.scrollingElement.scrollHeight - 1"):
+            break
+    v.page.wait_for_timeout(200)
+    boxes = v.page.evaluate(SCROLLING_MATH)
+    assert [section for section, tabindex in boxes if tabindex != "0"] == []
+    if doc.endswith("03_momentum"):
+        assert boxes, "chapter 3 has display math wider than a phone (the test must see some)"
 
 
 def test_the_download_menu_items_are_large_enough_to_touch(visit):  # noqa: F811

@@ -195,6 +195,56 @@ def test_the_theme_button_switches_the_figures_without_a_reload(visit):
     assert_figures_on_the_page_colour(v.page)
 
 
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize(
+    "doc, section",
+    [("book/03_momentum", "nesterov-s-variant"), ("book/14_practical_guide", "exercises"), ("book/07_adam", None)],
+)
+def test_a_link_to_a_late_section_lands_on_its_heading(visit, doc, section):
+    """Sections off screen are not laid out until they come near it (book.css, content-visibility), and
+    are often taller than the browser guessed; section-jump.js keeps the target in place. A jump must land
+    on the heading and stay there: on a phone through the address bar, on a desktop by a click in the
+    page's table of contents."""
+    for viewport in (PHONE, None):
+        v = visit(f"{doc}.html", viewport=viewport)
+        target = section or v.page.evaluate("[...document.querySelectorAll('.bd-article section')].at(-1).id")
+        toc_link = v.page.locator(f".bd-toc a[href='#{target}']")
+        if viewport is None:
+            toc_link.click()
+        else:
+            v.page.goto(f"{v.page.url.split('#')[0]}#{target}", wait_until="load")
+        heading = f"document.getElementById({target!r}).querySelector('h2, h3')"
+        for _ in range(2):
+            v.page.wait_for_timeout(500)
+            top, at_end, height = v.page.evaluate(
+                f"[{heading}.getBoundingClientRect().top, "
+                "scrollY + innerHeight >= document.scrollingElement.scrollHeight - 1, innerHeight]"
+            )
+            # A short last section cannot reach the top: then the page is scrolled to its end.
+            where = f"{doc}#{target} at {viewport}: its heading is {top:.0f} px from the top"
+            assert 0 <= top <= 160 or (at_end and 0 <= top < height - 50), where
+        assert v.errors == []
+
+
+def test_the_full_stylesheets_replace_the_critical_ones_once_loaded(visit):
+    """The page blocks only on the critical bundle (scripts/postprocess_html.mjs); once loaded, the full
+    bundle applies to the screen, with the rules the critical one leaves out (Bootstrap's popover, say)."""
+    v = visit("book/03_momentum.html")
+    links = v.page.eval_on_selector_all(
+        "head link[rel=stylesheet]", "ls => ls.map(l => [l.getAttribute('href'), l.media, !!l.sheet])"
+    )
+    screen = [(href, media) for href, media, loaded in links if "print.css" not in href]
+    assert len(screen) == 2 and all("_static/bundles/" in href and media in ("", "all") for href, media in screen), links
+    assert all(loaded for _, _, loaded in links)
+    popover = v.page.evaluate(
+        "[...document.styleSheets].filter(s => s.href && s.href.includes('bundles'))"
+        ".map(s => [...s.cssRules].some(r => r.selectorText === '.popover'))"
+    )
+    assert popover == [False, True], "the popover's rule: only in the full bundle, which is in force"
+
+
 def test_site_root_redirects_to_the_introduction(browser, site_url):
     page = browser.new_page()
     page.goto(f"{site_url}/index.html")
