@@ -236,7 +236,8 @@ def test_the_full_stylesheets_replace_the_critical_ones_once_loaded(visit):
         "head link[rel=stylesheet]", "ls => ls.map(l => [l.getAttribute('href'), l.media, !!l.sheet])"
     )
     screen = [(href, media) for href, media, loaded in links if "print.css" not in href]
-    assert len(screen) == 2 and all("_static/bundles/" in href and media in ("", "all") for href, media in screen), links
+    assert len(screen) == 2, links
+    assert all("_static/bundles/" in href and media in ("", "all") for href, media in screen), links
     assert all(loaded for _, _, loaded in links)
     popover = v.page.evaluate(
         "[...document.styleSheets].filter(s => s.href && s.href.includes('bundles'))"
