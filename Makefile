@@ -30,7 +30,7 @@ $(VENDOR)/.done: js/package.json js/package-lock.json scripts/vendor_js.sh
 # The notebooks are first executed one per core into Jupyter Book's execution cache (see
 # scripts/execute_notebooks.py); the build then takes them from there. Unchanged notebooks are not
 # executed again. Then the pages are made fast to open (math typeset at build time, scripts deferred,
-# figure sizes; see scripts/postprocess_html.mjs).
+# figure sizes, stylesheet bundles, a small icon font; see scripts/postprocess_html.mjs).
 book: $(STAMP) $(VENDOR)/.done
 	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(PY) scripts/execute_notebooks.py $(JCACHE) book/*.ipynb
 	OPTIM_CORE_STATIC_PLAYGROUNDS=1 $(VENV)/bin/jupyter-book build -W -n --keep-going .

@@ -22,6 +22,7 @@
 // 5. The icon fonts hold only the icons the site shows.
 // 6. Each playground's data moves from the page into a script file of its own, which playground.js
 //    loads once the page is shown.
+// 7. The theme's check for boxes that scroll passes over sections the browser has not laid out yet.
 //
 // Every step leaves a page it has already changed as it is, so running the script twice changes
 // nothing, and a page Sphinx rebuilt is changed again. `jupyter-book build` alone still gives working
@@ -287,7 +288,7 @@ function writeCriticalCss(site) {
 }
 
 // Each stylesheet that blocks the first paint costs a request, and on a slow phone network a round
-// trip each (the theme's links eleven, and theme.css imports one more). The page links two bundles
+// trip (a chapter page linked ten, and theme.css imports an eleventh). The page links two bundles
 // instead, at the place of its first blocking stylesheet:
 // - a "critical" bundle, which blocks: the critical copy of each large stylesheet and every small one,
 //   in the page's order;
@@ -373,7 +374,7 @@ export function bundleStylesheets(html, root, site, large, fonts) {
 // page waits for them (font-display: block). The solid font alone is 156 kB and holds 1,400 icons; the
 // site shows 15. Each icon font is cut down to the icons the critical stylesheets draw (the rules whose
 // classes a page or script of the site names: see above) and the bundles link that copy, named by its
-// hash. A font none of those icons are in is left as it is (no page loads it).
+// hash. A font that holds none of them (the brand icons) shrinks to almost nothing; no page uses it.
 const ICON_FAMILY = /font-family:\s*["']?Font Awesome/;
 const FONT_FACE = /@font-face\s*\{[^}]*\}/g;
 const WOFF2 = /url\(\s*["']?([^"')]*\.woff2)["']?\s*\)/;
@@ -450,6 +451,29 @@ function removeUnused(site, dir, pages) {
   for (const file of fs.readdirSync(folder)) if (!used.has(file.split(".")[0])) fs.rmSync(path.join(folder, file));
 }
 
+// ---- 7. the theme's tab stops ------------------------------------------------------------------------
+
+// When the page has loaded, the theme (pydata-sphinx-theme 0.17) measures every code block, output and
+// table to give those that scroll a tab stop. book.css lets the browser skip the layout of sections away
+// from the screen (content-visibility); measuring a box there makes the browser lay out its section then
+// and there, which for a whole chapter blocked a phone for over half a second. The theme's check now
+// passes over the boxes of sections not laid out yet; book/_static/scroll-focus.js checks them when the
+// browser lays them out, or at a keyboard user's first Tab. The build stops if the theme's code changed.
+const THEME_SCRIPT = "_static/scripts/pydata-sphinx-theme.js";
+const THEME_CHECK = ".forEach(e=>{e.tabIndex=e.scrollWidth>e.clientWidth||e.scrollHeight>e.clientHeight?0:-1})";
+const LAID_OUT_CHECK = ".forEach(e=>{if(e.checkVisibility&&!e.checkVisibility({contentVisibilityAuto:!0}))return;e.tabIndex=e.scrollWidth>e.clientWidth||e.scrollHeight>e.clientHeight?0:-1})";
+
+export function patchThemeTabStops(site) {
+  const file = path.join(site, THEME_SCRIPT);
+  if (!fs.existsSync(file)) return;
+  const code = fs.readFileSync(file, "utf8");
+  if (code.includes(LAID_OUT_CHECK)) return;
+  if (code.split(THEME_CHECK).length !== 2) {
+    throw new Error(`${THEME_SCRIPT}: the theme's tab-stop check has changed; see step 7 of ${import.meta.url}`);
+  }
+  fs.writeFileSync(file, code.replace(THEME_CHECK, LAID_OUT_CHECK));
+}
+
 // ---- the site ---------------------------------------------------------------------------------------
 
 function rootOf(file, site) {
@@ -487,6 +511,7 @@ async function main(site) {
     if (html !== before.get(file)) changed += 1;
   }
   for (const dir of [PG_DIR, BUNDLES]) removeUnused(site, dir, pages);
+  patchThemeTabStops(site);
   console.log(`postprocess_html: changed ${changed} page(s) in ${site}`);
 }
 

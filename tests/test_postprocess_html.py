@@ -253,3 +253,28 @@ def test_data_no_page_refers_to_is_removed(tmp_path):
     stale.write_text("optimPlaygroundData('0123456789abcdef', {});\n")
     assert postprocess(site).returncode == 0
     assert [p.name for p in stale.parent.iterdir()] != [] and not stale.exists()
+
+
+THEME_CHECK = ".forEach(e=>{e.tabIndex=e.scrollWidth>e.clientWidth||e.scrollHeight>e.clientHeight?0:-1})"
+
+
+def test_the_themes_tab_stop_check_passes_over_sections_not_laid_out(tmp_path):
+    site = make_site(tmp_path)
+    script = site / "_static" / "scripts" / "pydata-sphinx-theme.js"
+    script.parent.mkdir()
+    script.write_text(f"function I(){{document.querySelectorAll('pre'){THEME_CHECK}}}")
+    assert postprocess(site).returncode == 0
+    patched = script.read_text()
+    assert THEME_CHECK not in patched
+    assert "if(e.checkVisibility&&!e.checkVisibility({contentVisibilityAuto:!0}))return;" in patched
+    subprocess.run(["node", "--check", str(script)], check=True)
+    assert postprocess(site).returncode == 0 and script.read_text() == patched, "a second run changes nothing"
+
+
+def test_a_change_in_the_themes_script_stops_the_build(tmp_path):
+    site = make_site(tmp_path)
+    script = site / "_static" / "scripts" / "pydata-sphinx-theme.js"
+    script.parent.mkdir()
+    script.write_text("function I(){document.querySelectorAll('pre').forEach(e=>{e.tabIndex=0})}")
+    result = postprocess(site)
+    assert result.returncode != 0 and "tab-stop check has changed" in result.stderr

@@ -9,7 +9,8 @@
   which a role="list" may not hold (axe's aria-deprecated-role, aria-allowed-role, aria-required-children):
   they are list items now.
 - scroll-focus.js gives a tab stop to display math that scrolls sideways (axe's
-  scrollable-region-focusable).
+  scrollable-region-focusable), and to the theme's boxes (code, outputs, tables) in sections the browser
+  lays out late (book.css, content-visibility).
 """
 
 from html import escape

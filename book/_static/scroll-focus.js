@@ -1,32 +1,53 @@
-// Display math wider than the column scrolls inside its own box (the theme's CSS).
-// Keyboard users must be able to reach and scroll such a box (WCAG 2.1.1), so every box that overflows
-// gets a tab stop, as the theme does for code blocks and tables.
+// A box whose content is wider than the column scrolls sideways (display math, code, outputs, tables).
+// Keyboard users must be able to reach and scroll such a box (WCAG 2.1.1), so every box that scrolls
+// gets a tab stop. The theme does this for code, outputs and tables at load, on resize and when the page
+// changes; this script adds display math, and both leave alone the boxes in sections the browser has
+// not laid out yet.
 //
-// A box is checked once its section is laid out, not all at once when the page loads: measuring a box
-// far below makes the browser lay out its whole section, which book.css (content-visibility) lets it
-// skip until the reader gets near. On a phone, measuring every box at load blocked the page for about a
-// quarter of a second (Lighthouse, chapter 7). A keyboard user's first Tab checks every box before the
-// focus moves, so Tab never passes over a box that scrolls.
+// Why: book.css (content-visibility) lets the browser skip the layout of sections away from the screen
+// until the reader gets near. Measuring a box there makes the browser lay out its whole section; on a
+// phone, measuring every box at load blocked the page for over half a second (the theme's check, traced
+// in Chromium with the CPU slowed 4x, chapter 7). So scripts/postprocess_html.mjs makes the theme's
+// check pass over those boxes, and this script checks a section's boxes when the browser lays it out.
+// A keyboard user's first Tab checks every box before the focus moves, so Tab never passes over a box
+// that scrolls. Code in a hidden cell is checked when the reader opens the cell.
 (() => {
-  const BOXES = "div.math mjx-container";
+  // Each kind of box, and what it gets when it does not scroll (the theme's choice for its own boxes).
+  const KINDS = [
+    { boxes: "div.math mjx-container", otherwise: null },
+    {
+      boxes: "pre, .nboutput > .output_area, .cell_output > .output, .jp-RenderedHTMLCommon, .pst-scrollable-table-container",
+      otherwise: -1,
+    },
+  ];
   let allChecked = false;
 
-  function updateTabStop(box) {
-    if (box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight) box.tabIndex = 0;
-    else box.removeAttribute("tabindex");
+  // All boxes are measured first and changed after: a change between two measurements would make the
+  // browser lay the page out again for the second one.
+  function updateTabStops(root, keep) {
+    const found = KINDS.flatMap(({ boxes, otherwise }) =>
+      [...root.querySelectorAll(boxes)].filter(keep).map((box) => ({ box, otherwise })),
+    );
+    const scrolls = found.map(({ box }) => box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight);
+    found.forEach(({ box, otherwise }, i) => {
+      if (scrolls[i]) box.tabIndex = 0;
+      else if (otherwise === null) box.removeAttribute("tabindex");
+      else box.tabIndex = otherwise;
+    });
   }
 
   // False for a box in a section the browser skips for now (then its section reports when it is shown).
   const laidOut = (box) => !box.checkVisibility || box.checkVisibility({ contentVisibilityAuto: true });
-
-  const checkLaidOut = (root) => root.querySelectorAll(BOXES).forEach((box) => laidOut(box) && updateTabStop(box));
+  const checkLaidOut = (root) => updateTabStops(root, laidOut);
 
   function checkAll() {
     allChecked = true;
-    document.querySelectorAll(BOXES).forEach(updateTabStop);
+    updateTabStops(document, () => true);
   }
 
   document.addEventListener("contentvisibilityautostatechange", (event) => event.skipped || checkLaidOut(event.target), true);
+  // A hidden code cell's source is shown when the reader opens it.
+  document.addEventListener("toggle", (event) => event.target.open && checkLaidOut(event.target), true);
 
   window.addEventListener(
     "keydown",
