@@ -457,11 +457,12 @@ function removeUnused(site, dir, pages) {
 // table to give those that scroll a tab stop. book.css lets the browser skip the layout of sections away
 // from the screen (content-visibility); measuring a box there makes the browser lay out its section then
 // and there, which for a whole chapter blocked a phone for over half a second. The theme's check now
-// passes over the boxes of sections not laid out yet; book/_static/scroll-focus.js checks them when the
-// browser lays them out, or at a keyboard user's first Tab. The build stops if the theme's code changed.
+// passes over the boxes not laid out yet (in a skipped block, or a skipped block itself: its first child
+// is then skipped); book/_static/scroll-focus.js checks them when the browser lays them out, or at a
+// keyboard user's first Tab. The build stops if the theme's code changed.
 const THEME_SCRIPT = "_static/scripts/pydata-sphinx-theme.js";
 const THEME_CHECK = ".forEach(e=>{e.tabIndex=e.scrollWidth>e.clientWidth||e.scrollHeight>e.clientHeight?0:-1})";
-const LAID_OUT_CHECK = ".forEach(e=>{if(e.checkVisibility&&!e.checkVisibility({contentVisibilityAuto:!0}))return;e.tabIndex=e.scrollWidth>e.clientWidth||e.scrollHeight>e.clientHeight?0:-1})";
+const LAID_OUT_CHECK = ".forEach(e=>{if(e.checkVisibility&&!(e.firstElementChild||e).checkVisibility({contentVisibilityAuto:!0}))return;e.tabIndex=e.scrollWidth>e.clientWidth||e.scrollHeight>e.clientHeight?0:-1})";
 
 export function patchThemeTabStops(site) {
   const file = path.join(site, THEME_SCRIPT);

@@ -266,7 +266,8 @@ def test_the_themes_tab_stop_check_passes_over_sections_not_laid_out(tmp_path):
     assert postprocess(site).returncode == 0
     patched = script.read_text()
     assert THEME_CHECK not in patched
-    assert "if(e.checkVisibility&&!e.checkVisibility({contentVisibilityAuto:!0}))return;" in patched
+    skip = "if(e.checkVisibility&&!(e.firstElementChild||e).checkVisibility({contentVisibilityAuto:!0}))return;"
+    assert skip in patched
     subprocess.run(["node", "--check", str(script)], check=True)
     assert postprocess(site).returncode == 0 and script.read_text() == patched, "a second run changes nothing"
 

@@ -25,8 +25,9 @@
   // All boxes are measured first and changed after: a change between two measurements would make the
   // browser lay the page out again for the second one.
   function updateTabStops(root, keep) {
+    const within = (boxes) => [...(root.matches && root.matches(boxes) ? [root] : []), ...root.querySelectorAll(boxes)];
     const found = KINDS.flatMap(({ boxes, otherwise }) =>
-      [...root.querySelectorAll(boxes)].filter(keep).map((box) => ({ box, otherwise })),
+      within(boxes).filter(keep).map((box) => ({ box, otherwise })),
     );
     const scrolls = found.map(({ box }) => box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight);
     found.forEach(({ box, otherwise }, i) => {
@@ -36,16 +37,21 @@
     });
   }
 
-  // False for a box in a section the browser skips for now (then its section reports when it is shown).
-  const laidOut = (box) => !box.checkVisibility || box.checkVisibility({ contentVisibilityAuto: true });
+  // False for a box the browser has not laid out yet, in a skipped block or a skipped block itself (its
+  // first child is then skipped): the block reports when it is laid out.
+  const laidOut = (box) =>
+    !box.checkVisibility || (box.firstElementChild || box).checkVisibility({ contentVisibilityAuto: true });
   const checkLaidOut = (root) => updateTabStops(root, laidOut);
 
   function checkAll() {
     allChecked = true;
+    document.dispatchEvent(new Event("layoutall")); // section-layout.js lays out every block now
     updateTabStops(document, () => true);
   }
 
   document.addEventListener("contentvisibilityautostatechange", (event) => event.skipped || checkLaidOut(event.target), true);
+  // section-layout.js lays out the other sections while the browser is idle.
+  document.addEventListener("sectionlaidout", (event) => checkLaidOut(event.target));
   // A hidden code cell's source is shown when the reader opens it.
   document.addEventListener("toggle", (event) => event.target.open && checkLaidOut(event.target), true);
 

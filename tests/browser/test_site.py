@@ -204,7 +204,7 @@ PHONE = {"width": 390, "height": 844}
 )
 def test_a_link_to_a_late_section_lands_on_its_heading(visit, doc, section):
     """Sections off screen are not laid out until they come near it (book.css, content-visibility), and
-    are often taller than the browser guessed; section-jump.js keeps the target in place. A jump must land
+    are often taller than the browser guessed; section-layout.js keeps the target in place. A jump must land
     on the heading and stay there: on a phone through the address bar, on a desktop by a click in the
     page's table of contents."""
     for viewport in (PHONE, None):
@@ -226,6 +226,24 @@ def test_a_link_to_a_late_section_lands_on_its_heading(visit, doc, section):
             where = f"{doc}#{target} at {viewport}: its heading is {top:.0f} px from the top"
             assert 0 <= top <= 160 or (at_end and 0 <= top < height - 50), where
         assert v.errors == []
+
+
+def test_screen_readers_get_every_section_once_the_page_is_idle(visit):
+    """Chromium leaves a section that is not laid out yet (book.css, content-visibility) out of the
+    accessibility tree that screen readers read. section-layout.js lays out every section while the
+    browser is idle; then the tree holds every section's heading."""
+    v = visit("book/03_momentum.html", viewport=PHONE)
+    headings = v.page.eval_on_selector_all(
+        ".bd-article section > h2", "hs => hs.map(h => h.textContent.replace('#', '').trim())"
+    )
+    waiting = "document.querySelectorAll('.bd-article > section section > :not(section):not(.laid-out)').length"
+    v.page.wait_for_function(f"{waiting} === 0", timeout=15_000)
+    cdp = v.context.new_cdp_session(v.page)
+    tree = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    found = [n.get("name", {}).get("value", "") for n in tree if n.get("role", {}).get("value") == "heading"]
+    # Compared by their numbers ("3.5."): a heading's math is not part of its name in the tree.
+    number = lambda text: text.split(" ")[0]  # noqa: E731
+    assert len(headings) >= 8 and {number(h) for h in headings} <= {number(h) for h in found}
 
 
 def test_the_full_stylesheets_replace_the_critical_ones_once_loaded(visit):
