@@ -1,14 +1,15 @@
-// book.css lets the browser put off laying out a chapter's sections (content-visibility), so that a phone
-// shows the page and answers the reader sooner. This script does two things that this needs.
+// book.css lets the browser put off laying out the blocks of a chapter's sections (content-visibility),
+// so that a phone shows the page and answers the reader sooner. This script does two things that this
+// needs.
 //
-// 1. It lays the sections out one by one while the browser is idle, from the top down. Until a section
-//    is laid out, Chromium leaves it out of the accessibility tree, so a screen reader would not find
-//    its headings (tests/browser/test_site.py checks that every heading is there once this has run).
-//    Each section is its own short task, so a tap or a key press waits for one section at most.
-// 2. When a link jumps to a section, the sections beside it are laid out on arrival and are often
-//    taller than the browser's guess. The browser then keeps the section above in place instead of the
-//    target, and the target slides out of sight (by 5,000 px on a phone, chapter 14). For a few frames
-//    after a jump, the target is put back where the jump put it.
+// 1. It lays the blocks out while the browser is idle, from the top down, in tasks of at most 8 ms.
+//    Until a block is laid out, Chromium leaves it out of the accessibility tree, so a screen reader
+//    would not find its headings (tests/browser/test_site.py checks that every heading is there once
+//    this has run). Short tasks mean a tap or a key press never waits long.
+// 2. When a link jumps to a section, the blocks beside it are laid out on arrival and are often taller
+//    than the browser's guess. The browser may then keep the block above in place instead of the target,
+//    and the target slides out of sight (by 5,000 px on a phone, chapter 14, before this fix). For a few
+//    frames after a jump, the target is put back where the jump put it.
 (() => {
   const BLOCKS = ".bd-article > section section > :not(section)";
   const FRAMES = 20;
