@@ -320,11 +320,17 @@ export function inlineStylesheet(site, file, toDir, fonts = new Map()) {
   });
 }
 
+// Pages with the same stylesheets share a bundle: it is written once per run, not once per page.
+const bundlesWritten = new Map();
+
 function writeBundle(site, parts, fonts) {
+  const key = [site, ...parts].join("\n");
+  if (bundlesWritten.has(key)) return bundlesWritten.get(key);
   const css = `@charset "UTF-8";\n` + parts.map((file) => inlineStylesheet(site, file, BUNDLES, fonts)).join("\n");
   const name = `${BUNDLES}/${createHash("sha256").update(css).digest("hex").slice(0, 16)}.css`;
   fs.mkdirSync(path.join(site, BUNDLES), { recursive: true });
   fs.writeFileSync(path.join(site, name), css);
+  bundlesWritten.set(key, name);
   return name;
 }
 
