@@ -233,13 +233,29 @@
     draw();
   }
 
+  function start(root) {
+    if (!root.dataset.started) {
+      root.dataset.started = "1";
+      setup(root);
+    }
+  }
+
+  // A playground is set up when it comes within two screens of the view, not at load: its data (up to
+  // 0.4 MB) and its setup then do not compete with the first screen on a phone. It is also set up when
+  // section-layout.js lays out its block while the browser is idle, and at a keyboard user's first Tab
+  // (the "layoutall" event), so that a screen reader or the Tab key finds its controls without scrolling.
   function init() {
-    document.querySelectorAll(".optim-playground").forEach((root) => {
-      if (!root.dataset.started) {
-        root.dataset.started = "1";
-        setup(root);
-      }
-    });
+    const roots = [...document.querySelectorAll(".optim-playground")];
+    const near = new IntersectionObserver(
+      (entries) => entries.filter((e) => e.isIntersecting).forEach((e) => {
+        near.unobserve(e.target);
+        start(e.target);
+      }),
+      { rootMargin: "200% 0px" },
+    );
+    roots.forEach((root) => near.observe(root));
+    document.addEventListener("sectionlaidout", (event) => event.target.querySelectorAll(".optim-playground").forEach(start));
+    document.addEventListener("layoutall", () => roots.forEach(start));
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

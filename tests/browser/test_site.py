@@ -246,6 +246,35 @@ def test_screen_readers_get_every_section_once_the_page_is_idle(visit):
     assert len(headings) >= 8 and {number(h) for h in headings} <= {number(h) for h in found}
 
 
+def test_a_playground_far_down_the_page_is_set_up_when_needed(browser, site_url):
+    """playground.js sets up a playground (and loads its data) when it comes near the screen, when the idle
+    layout (section-layout.js) reaches its block, or at a keyboard user's first Tab; not at load. With the
+    browser never idle, a phone at the top of chapter 14 has loaded no playground data; scrolling near the
+    playground sets it up; and on a second page, the first Tab sets it up without any scrolling."""
+    context = browser.new_context(viewport=PHONE)
+    try:
+        context.add_init_script("window.requestIdleCallback = () => 0;")  # the idle layout never runs
+        page = context.new_page()
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(f"{site_url}/book/14_practical_guide.html", wait_until="load")
+        page.wait_for_timeout(1000)
+        playground = page.locator(".optim-playground")
+        assert playground.evaluate("p => [p.pgState, p.dataset.started]") == [None, None]
+        assert not [u for u in requests if "/_static/playgrounds/" in u]
+        playground.scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelector('.optim-playground').pgState")
+        assert [u for u in requests if "/_static/playgrounds/" in u]
+
+        page = context.new_page()
+        page.goto(f"{site_url}/book/14_practical_guide.html", wait_until="load")
+        page.keyboard.press("Tab")
+        page.wait_for_function("document.querySelector('.optim-playground').pgState")
+        assert page.evaluate("scrollY") == 0
+    finally:
+        context.close()
+
+
 def test_the_full_stylesheets_replace_the_critical_ones_once_loaded(visit):
     """The page blocks only on the critical bundle (scripts/postprocess_html.mjs); once loaded, the full
     bundle applies to the screen, with the rules the critical one leaves out (Bootstrap's popover, say)."""
