@@ -15,6 +15,8 @@
 //    from _config.yml, so they are honoured.
 // 2. Scripts deferred: they run after the page is parsed (in the same order) instead of blocking its
 //    first paint. documentation_options.js is written inline instead, since inline scripts use it.
+//    Sphinx's search scripts, with the index of the whole site, stay on the search page only: the theme
+//    loads them on every page for its search-as-you-type, which this book does not turn on.
 // 3. Figures get their width and height (read from the PNG), so the page does not shift as they load,
 //    and all but the first are loaded lazily, when the reader scrolls near them.
 // 4. The stylesheets that block the first paint become one bundle, with a critical copy of the theme's
@@ -115,6 +117,16 @@ export function deferScripts(html, file) {
     }
     return `<script defer${attributes}>${content}</script>`;
   });
+}
+
+// The theme (pydata-sphinx-theme) adds these to every page; only its search-as-you-type uses them there.
+const SEARCH_SCRIPT = /<script [^>]*src="[^"]*\b(searchtools|language_data|searchindex)\.js[^"]*"><\/script>\n?/g;
+const SEARCH_AS_YOU_TYPE_OFF = "DOCUMENTATION_OPTIONS.search_as_you_type = false;";
+
+// The page without the search scripts, unless it is the search page or the theme searches as you type.
+export function dropSearchScripts(html, file) {
+  if (path.basename(file) === "search.html" || !html.includes(SEARCH_AS_YOU_TYPE_OFF)) return html;
+  return html.replace(SEARCH_SCRIPT, "");
 }
 
 // ---- 3. figures -------------------------------------------------------------------------------------
@@ -491,7 +503,8 @@ function rootOf(file, site) {
 // Steps 1-3 and 6: what a page needs of itself.
 export function processPage(html, file, site) {
   const root = rootOf(file, site);
-  return moveOutPlaygroundData(sizeFigures(deferScripts(typesetMath(html, root), file), file), root, site);
+  const scripts = dropSearchScripts(deferScripts(typesetMath(html, root), file), file);
+  return moveOutPlaygroundData(sizeFigures(scripts, file), root, site);
 }
 
 function htmlFiles(dir) {

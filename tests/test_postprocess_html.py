@@ -127,6 +127,30 @@ def test_scripts_are_deferred_in_order(site):
     assert "documentation_options.js" not in html
 
 
+SEARCH_SCRIPTS = (
+    '<script src="../_static/searchtools.js"></script>\n<script src="../_static/language_data.js"></script>\n'
+    '<script src="../searchindex.js"></script>\n'
+)
+
+
+def test_the_search_index_loads_on_the_search_page_only(tmp_path):
+    """The theme adds Sphinx's search scripts (with the whole site's index) to every page for its
+    search-as-you-type; with that off, only the search page keeps them."""
+    options = "<script>DOCUMENTATION_OPTIONS.search_as_you_type = {};</script>\n"
+    head = "<script>DOCUMENTATION_OPTIONS.pagename = 'book/page';</script>\n"
+    page = PAGE.replace(head, head + options.format("false") + SEARCH_SCRIPTS)
+    site = make_site(tmp_path, page)
+    (site / "search.html").write_text(page.replace("../", ""))
+    (site / "book" / "typing.html").write_text(page.replace("= false;", "= true;"))
+    assert postprocess(site).returncode == 0
+    html = (site / "book" / "page.html").read_text()
+    assert "searchtools.js" not in html and "language_data.js" not in html and "searchindex.js" not in html
+    assert "doctools.js" in html, "the other scripts stay"
+    for kept in [site / "search.html", site / "book" / "typing.html"]:
+        html = kept.read_text()
+        assert all(name in html for name in ["searchtools.js", "language_data.js", "searchindex.js"]), kept.name
+
+
 def test_figures_get_their_size_and_all_but_the_first_load_lazily(site):
     html = (site / "book" / "page.html").read_text()
     one = re.search(r'<img alt="first"[^>]*>', html).group(0)

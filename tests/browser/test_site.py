@@ -308,6 +308,22 @@ def test_search_finds_a_chapter(visit):
     assert any("03_momentum" in h for h in hrefs)
 
 
+def test_search_from_a_chapter_page_finds_a_chapter(visit):
+    """Chapter pages do not load the search index (scripts/postprocess_html.mjs): the theme's search box
+    sends the query to the search page, which does."""
+    v = visit("book/08_comparison.html")
+    assert not [u for u in v.requests if "searchindex" in u]
+    v.page.locator("button.search-button__button").first.click()
+    box = v.page.locator("#pst-search-dialog input[name=q]")
+    box.fill("momentum")
+    box.press("Enter")
+    v.page.wait_for_url("**/search.html?q=momentum*")
+    v.page.wait_for_selector("#search-results li", timeout=10_000)
+    hrefs = v.page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.getAttribute('href'))")
+    assert any("03_momentum" in h for h in hrefs)
+    assert v.errors == []
+
+
 def test_404_page(visit):
     v = visit("404.html")
     assert "not found" in v.page.locator("main").inner_text().lower()
