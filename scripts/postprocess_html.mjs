@@ -16,7 +16,8 @@
 // 2. Scripts deferred: they run after the page is parsed (in the same order) instead of blocking its
 //    first paint. documentation_options.js is written inline instead, since inline scripts use it.
 //    Sphinx's search scripts, with the index of the whole site, stay on the search page only: the theme
-//    loads them on every page for its search-as-you-type, which this book does not turn on.
+//    loads them on every page for its search-as-you-type, which this book does not turn on. Each local
+//    file's `?v=` checksum is brought up to date (Sphinx leaves it stale in pages it did not rewrite).
 // 3. Figures get their width and height (read from the PNG), so the page does not shift as they load,
 //    and all but the first are loaded lazily, when the reader scrolls near them.
 // 4. The stylesheets that block the first paint become one bundle, with a critical copy of the theme's
@@ -33,6 +34,7 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
+import zlib from "node:zlib";
 
 const require = createRequire(new URL("../js/package.json", import.meta.url));
 const { mathjax } = require("mathjax-full/js/mathjax.js");
@@ -127,6 +129,21 @@ const SEARCH_AS_YOU_TYPE_OFF = "DOCUMENTATION_OPTIONS.search_as_you_type = false
 export function dropSearchScripts(html, file) {
   if (path.basename(file) === "search.html" || !html.includes(SEARCH_AS_YOU_TYPE_OFF)) return html;
   return html.replace(SEARCH_SCRIPT, "");
+}
+
+// Sphinx appends ?v=<CRC32 of the file> to the scripts and stylesheets it links, so that browsers fetch
+// a file again when it changes; a page Sphinx did not rebuild keeps the checksum of the old file.
+const CHECKSUMMED = /\b(src|href)="([^"?]*)\?v=([0-9a-f]{8})"/g;
+
+// The page with each local file's ?v= computed as Sphinx does (carriage returns removed).
+export function refreshChecksums(html, file) {
+  return html.replace(CHECKSUMMED, (attribute, name, url, old) => {
+    const local = path.join(path.dirname(file), url);
+    if (/^[a-z]+:/i.test(url) || !fs.existsSync(local)) return attribute;
+    const content = fs.readFileSync(local).filter((byte) => byte !== 13);
+    const checksum = (zlib.crc32(content) >>> 0).toString(16).padStart(8, "0");
+    return checksum === old ? attribute : `${name}="${url}?v=${checksum}"`;
+  });
 }
 
 // ---- 3. figures -------------------------------------------------------------------------------------
@@ -503,7 +520,7 @@ function rootOf(file, site) {
 // Steps 1-3 and 6: what a page needs of itself.
 export function processPage(html, file, site) {
   const root = rootOf(file, site);
-  const scripts = dropSearchScripts(deferScripts(typesetMath(html, root), file), file);
+  const scripts = refreshChecksums(dropSearchScripts(deferScripts(typesetMath(html, root), file), file), file);
   return moveOutPlaygroundData(sizeFigures(scripts, file), root, site);
 }
 

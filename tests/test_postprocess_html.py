@@ -1,6 +1,7 @@
 """scripts/postprocess_html.mjs (run by `make book`) on a small site: math typeset at build time
-with hidden MathML and the page's configuration, scripts deferred, figure sizes, critical CSS, the
-stylesheet bundles, the icon font cut down to the icons shown, and a second run changes nothing."""
+with hidden MathML and the page's configuration, scripts deferred, the search scripts on the search page
+only, current ?v= checksums, figure sizes, critical CSS, the stylesheet bundles, the icon font cut down to
+the icons shown, and a second run changes nothing."""
 
 import hashlib
 import io
@@ -149,6 +150,27 @@ def test_the_search_index_loads_on_the_search_page_only(tmp_path):
     for kept in [site / "search.html", site / "book" / "typing.html"]:
         html = kept.read_text()
         assert all(name in html for name in ["searchtools.js", "language_data.js", "searchindex.js"]), kept.name
+
+
+def test_each_local_files_checksum_is_brought_up_to_date(tmp_path):
+    """Sphinx links a script as app.js?v=<CRC32 of the file>; a page it did not rebuild keeps the old value.
+    Every run sets it from the file as it is now, and leaves other URLs alone."""
+    head = "<script>DOCUMENTATION_OPTIONS.pagename = 'book/page';</script>\n"
+    links = (
+        '<script src="../_static/app.js?v=00000000"></script>\n'
+        '<script src="https://example.org/x.js?v=12345678"></script>\n'
+        '<script src="../_static/missing.js?v=abcdef01"></script>\n'
+    )
+    site = make_site(tmp_path, PAGE.replace(head, head + links))
+    assert postprocess(site).returncode == 0
+    expected = f"{zlib.crc32((site / '_static' / 'app.js').read_bytes()):08x}"
+    html = (site / "book" / "page.html").read_text()
+    assert f'src="../_static/app.js?v={expected}"' in html
+    assert 'src="https://example.org/x.js?v=12345678"' in html and 'missing.js?v=abcdef01"' in html
+    (site / "_static" / "app.js").write_text("el.classList.add('changed');\n")
+    assert postprocess(site).returncode == 0
+    changed = f"{zlib.crc32((site / '_static' / 'app.js').read_bytes()):08x}"
+    assert changed != expected and f"app.js?v={changed}" in (site / "book" / "page.html").read_text()
 
 
 def test_figures_get_their_size_and_all_but_the_first_load_lazily(site):
