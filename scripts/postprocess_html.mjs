@@ -135,13 +135,24 @@ export function dropSearchScripts(html, file) {
 // a file again when it changes; a page Sphinx did not rebuild keeps the checksum of the old file.
 const CHECKSUMMED = /\b(src|href)="([^"?]*)\?v=([0-9a-f]{8})"/g;
 
-// The page with each local file's ?v= computed as Sphinx does (carriage returns removed).
+// Every page links the same few files: each is read and checksummed once per run.
+const checksums = new Map();
+
+// A file's checksum as Sphinx computes it: CRC32 with carriage returns removed.
+function checksumOf(file) {
+  if (!checksums.has(file)) {
+    const content = fs.readFileSync(file).filter((byte) => byte !== 13);
+    checksums.set(file, (zlib.crc32(content) >>> 0).toString(16).padStart(8, "0"));
+  }
+  return checksums.get(file);
+}
+
+// The page with each local file's ?v= computed from the file as it is now.
 export function refreshChecksums(html, file) {
   return html.replace(CHECKSUMMED, (attribute, name, url, old) => {
     const local = path.join(path.dirname(file), url);
     if (/^[a-z]+:/i.test(url) || !fs.existsSync(local)) return attribute;
-    const content = fs.readFileSync(local).filter((byte) => byte !== 13);
-    const checksum = (zlib.crc32(content) >>> 0).toString(16).padStart(8, "0");
+    const checksum = checksumOf(local);
     return checksum === old ? attribute : `${name}="${url}?v=${checksum}"`;
   });
 }
