@@ -1,7 +1,7 @@
 """scripts/postprocess_html.mjs (run by `make book`) on a small site: math typeset at build time
 with hidden MathML and the page's configuration, scripts deferred, the search scripts on the search page
 only, current ?v= checksums, figure sizes, critical CSS, the stylesheet bundles, the icon font cut down to
-the icons shown, and a second run changes nothing."""
+the icons shown, MathJax's fonts cut down to the characters drawn, and a second run changes nothing."""
 
 import hashlib
 import io
@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "postprocess_html.mjs"
 MATHJAX = ROOT / "js" / "node_modules" / "mathjax-full"
+MATH_FONTS = MATHJAX / "es5" / "output" / "chtml" / "fonts" / "woff-v2"
 # The icon font the theme ships (Font Awesome 6, solid).
 ICON_FONT = next(ROOT.glob(".venv/lib/python*/site-packages/pydata_sphinx_theme/**/fa-solid-900.woff2"), None)
 
@@ -183,11 +184,11 @@ def test_figures_get_their_size_and_all_but_the_first_load_lazily(site):
 
 
 def bundles(html):
-    """The critical and full bundles a page links, as paths under _static/bundles."""
+    """The critical and rest bundles a page links, as paths under _static/bundles."""
     link = r'<link rel="stylesheet" href="\.\./_static/bundles/(\w+\.css)"'
     critical = re.search(link + ' data-bundle="critical" />', html)
-    full = re.search(link + ' media="print" onload', html)
-    return critical.group(1), full.group(1)
+    rest = re.search(link + ' media="print" onload', html)
+    return critical.group(1), rest.group(1)
 
 
 def test_large_stylesheets_get_a_critical_copy(site):
@@ -204,31 +205,45 @@ def test_large_stylesheets_get_a_critical_copy(site):
     assert not (site / "_static" / "small.critical.css").exists()
 
 
-def test_blocking_stylesheets_become_one_bundle_and_the_full_ones_load_without_blocking(site):
+def test_the_rest_of_a_large_stylesheet_is_what_its_critical_copy_leaves_out(site):
+    rest = (site / "_static" / "theme.rest.css").read_text()
+    assert rest.startswith("/*! licence */")
+    assert ".unused-thing{color:blue}" in rest and ".used{color:red}" not in rest
+    assert ".used .unused-thing{margin:0}" in rest and ".used>p" not in rest
+    assert ".used:not(.unused-thing)" not in rest and ".dynamic-class" not in rest
+    assert "@media (min-width:10px){.unused-thing{color:green}}" in rest and "@media print{.unused-thing{x:y}}" in rest
+    assert ".pad-1{" in rest and ".fa-moon:before" in rest and ".fa-sun:before" not in rest
+    assert "@font-face" not in rest, "at-rules stay in the critical copy alone"
+    assert not (site / "_static" / "small.rest.css").exists()
+
+
+def test_blocking_stylesheets_become_one_bundle_and_the_rest_loads_without_blocking(site):
     html = (site / "book" / "page.html").read_text()
-    critical_name, full_name = bundles(html)
+    critical_name, rest_name = bundles(html)
     head = html[: html.index("</head>")]
     outside = re.sub(r"<noscript.*?</noscript>", "", head, flags=re.S)
     blocking = [t for t in re.findall(r"<link [^>]*>", outside) if "stylesheet" in t and "media=" not in t]
     assert blocking == [f'<link rel="stylesheet" href="../_static/bundles/{critical_name}" data-bundle="critical" />']
     assert '<link media="print" rel="stylesheet" type="text/css" href="../_static/print.css?v=5" />' in outside
-    assert outside.index(full_name) < outside.index("print.css"), "the bundles stay where the stylesheets were"
+    assert outside.index(rest_name) < outside.index("print.css"), "the bundles stay where the stylesheets were"
     noscript = re.search(r'<noscript data-bundle="original">(.*?)</noscript>', head, re.S).group(1)
     assert re.findall(r'href="([^"]*)"', noscript) == ["../_static/theme.css?v=3", "../_static/small.css?v=4"]
-    for name, theme in [(critical_name, "theme.critical.css"), (full_name, "theme.css")]:
-        css = (site / "_static" / "bundles" / name).read_text()
-        assert css.startswith('@charset "UTF-8";\n') and css.count("@charset") == 1
-        assert name == hashlib.sha256(css.encode()).hexdigest()[:16] + ".css"
-        font = re.search(r"url\((\w+\.woff2)\)", css).group(1)
-        theme_css = (site / "_static" / theme).read_text()
-        theme_css = theme_css.replace("url(x.woff)", "url(../x.woff)").replace("url(fonts/fa.woff2)", f"url({font})")
-        assert theme_css in css, "the theme's rules in their order, URLs relative to the bundle"
-        imported = css.index(".imp{background:url(../parts/bg.png)}")
-        assert css.index(".used{color:red}") < imported < css.index(".unused-thing{color:blue}", imported)
-        assert "url(https://example.org/x.png)" in css and "url(data:,x)" in css, "other URLs are left alone"
-        assert "sourceMappingURL" not in css and "@import" not in css
-    full = (site / "_static" / "bundles" / full_name).read_text()
-    assert ".pad-1{" in full and ".pad-1{" not in (site / "_static" / "bundles" / critical_name).read_text()
+    css = (site / "_static" / "bundles" / critical_name).read_text()
+    assert css.startswith('@charset "UTF-8";\n') and css.count("@charset") == 1
+    assert critical_name == hashlib.sha256(css.encode()).hexdigest()[:16] + ".css"
+    font = re.search(r"url\((\w+\.woff2)\)", css).group(1)
+    theme_css = (site / "_static" / "theme.critical.css").read_text()
+    theme_css = theme_css.replace("url(x.woff)", "url(../x.woff)").replace("url(fonts/fa.woff2)", f"url({font})")
+    assert theme_css in css, "the theme's rules in their order, URLs relative to the bundle"
+    imported = css.index(".imp{background:url(../parts/bg.png)}")
+    assert css.index(".used{color:red}") < imported < css.index(".unused-thing{color:blue}", imported)
+    assert "url(https://example.org/x.png)" in css and "url(data:,x)" in css, "other URLs are left alone"
+    assert "sourceMappingURL" not in css and "@import" not in css
+    rest = (site / "_static" / "bundles" / rest_name).read_text()
+    assert rest_name == hashlib.sha256(rest.encode()).hexdigest()[:16] + ".css"
+    theme_rest = (site / "_static" / "theme.rest.css").read_text()
+    assert rest == '@charset "UTF-8";\n' + theme_rest, "the small stylesheets are in the critical bundle alone"
+    assert ".pad-1{" in rest and ".pad-1{" not in css
 
 
 def test_a_page_sphinx_did_not_rebuild_gets_bundles_of_the_current_stylesheets(tmp_path):
@@ -239,8 +254,9 @@ def test_a_page_sphinx_did_not_rebuild_gets_bundles_of_the_current_stylesheets(t
     assert postprocess(site).returncode == 0
     html = (site / "book" / "page.html").read_text()
     new = bundles(html)
-    assert all(".changed{color:teal}" in (site / "_static" / "bundles" / name).read_text() for name in new)
-    assert not any((site / "_static" / "bundles" / name).exists() for name in old), "unused bundles are removed"
+    assert ".changed{color:teal}" in (site / "_static" / "bundles" / new[0]).read_text(), "the critical bundle"
+    assert not (site / "_static" / "bundles" / old[0]).exists(), "unused bundles are removed"
+    assert new[1] == old[1], "the rest bundle holds none of small.css"
     assert html.count('data-bundle="original"') == 1 and html.count("small.css") == 1
 
 
@@ -266,6 +282,37 @@ def test_the_icon_font_holds_only_the_icons_the_site_shows(site):
     assert font_code_points(subset) == {0xF185}, "the sun the page shows; not the moon it does not"
     assert 0xF186 in font_code_points(site / "_static" / "fonts" / "fa.woff2")
     assert subset.stat().st_size < (site / "_static" / "fonts" / "fa.woff2").stat().st_size / 20
+
+
+@pytest.mark.skipif(not MATH_FONTS.is_dir(), reason="needs mathjax-full's fonts (make install)")
+def test_mathjax_fonts_hold_only_the_characters_the_formulas_draw(tmp_path):
+    site = make_site(tmp_path)
+    shutil.copytree(MATH_FONTS, site / "_static" / "vendor" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2")
+    assert postprocess(site).returncode == 0
+    html = (site / "book" / "page.html").read_text()
+    faces = dict(re.findall(r'font-family: ([\w-]+);\s*src: url\("\.\./([^"]+)"\)', html))
+    assert faces["MJXZERO"].endswith("/MathJax_Zero.woff"), "none of its characters is drawn: kept whole"
+    assert re.fullmatch(r"_static/bundles/[0-9a-f]{16}\.woff2", faces["MJXTEX-I"])
+    unescape = re.compile(r"\\([0-9A-Fa-f]{1,6}) ?|\\(.)|(.)")
+    drawn = {
+        int(code, 16) if code else ord(escaped or char)
+        for text in re.findall(r'content: "((?:[^"\\]|\\.)*)"', html)
+        for code, escaped, char in unescape.findall(text)
+    }
+    assert {ord("x"), ord("<"), ord("=")} <= drawn
+    for family, original in [("MJXTEX", "MathJax_Main-Regular.woff"), ("MJXTEX-I", "MathJax_Math-Italic.woff")]:
+        subset, whole = site / faces[family], MATH_FONTS / original
+        # harfbuzz also keeps a drawn character's mirror image (">" for "<"), for right-to-left text
+        assert font_code_points(whole) & drawn <= font_code_points(subset), family
+        assert subset.stat().st_size < whole.stat().st_size / 4
+    italic = font_code_points(site / faces["MJXTEX-I"])
+    assert ord("x") in italic and ord("y") not in italic
+    preloads = re.findall(r'<link rel="preload" href="\.\./([^"]+)" as="font" type="font/(woff2?)" crossorigin', html)
+    assert {file for file, _ in preloads} == {faces[f] for f in ["MJXZERO", "MJXTEX", "MJXTEX-I", "MJXTEX-A"]}
+    assert all(file.endswith("." + kind) for file, kind in preloads)
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert "changed 0 page(s)" in postprocess(site).stdout
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
 
 
 def test_pages_without_math_and_a_second_run_are_left_alone(site):

@@ -275,10 +275,19 @@ def test_a_playground_far_down_the_page_is_set_up_when_needed(browser, site_url)
         context.close()
 
 
-def test_the_full_stylesheets_replace_the_critical_ones_once_loaded(visit):
-    """The page blocks only on the critical bundle (scripts/postprocess_html.mjs); once loaded, the full
+def rest_in_force(page):
+    """Waits until the rest bundle (loaded without blocking) applies to the screen."""
+    page.wait_for_function(
+        "[...document.querySelectorAll('head link[rel=stylesheet]')]"
+        ".every(l => l.media === 'print' ? l.href.includes('print.css') : l.sheet)"
+    )
+
+
+def test_the_rest_of_the_stylesheets_applies_once_loaded(visit):
+    """The page blocks only on the critical bundle (scripts/postprocess_html.mjs); once loaded, the rest
     bundle applies to the screen, with the rules the critical one leaves out (Bootstrap's popover, say)."""
     v = visit("book/03_momentum.html")
+    rest_in_force(v.page)
     links = v.page.eval_on_selector_all(
         "head link[rel=stylesheet]", "ls => ls.map(l => [l.getAttribute('href'), l.media, !!l.sheet])"
     )
@@ -290,7 +299,57 @@ def test_the_full_stylesheets_replace_the_critical_ones_once_loaded(visit):
         "[...document.styleSheets].filter(s => s.href && s.href.includes('bundles'))"
         ".map(s => [...s.cssRules].some(r => r.selectorText === '.popover'))"
     )
-    assert popover == [False, True], "the popover's rule: only in the full bundle, which is in force"
+    assert popover == [False, True], "the popover's rule: only in the rest bundle, which is in force"
+
+
+# Every computed style of the open download menu and of a tooltip (Bootstrap adds their classes when the
+# reader opens or hovers them, so their rules are in the rest bundle).
+SHOWN_STYLES = """() => {
+  const shown = [...document.querySelectorAll('.dropdown-download-buttons, .tooltip.show')];
+  return shown.flatMap(root => [root, ...root.querySelectorAll('*')]).map(e => {
+    const style = getComputedStyle(e);
+    return [e.tagName + '.' + [...e.classList].join('.'), Object.fromEntries([...style].map(p => [p, style[p]]))];
+  });
+}"""
+
+# The page's original stylesheets (kept in a <noscript> for readers without JavaScript) in place of the
+# bundles, loaded.
+ORIGINAL_STYLESHEETS = """async () => {
+  const bundles = [...document.querySelectorAll('link[href*="_static/bundles/"][rel=stylesheet]')];
+  const holder = document.createElement('div');
+  holder.innerHTML = document.querySelector('noscript[data-bundle=original]').textContent;
+  const links = [...holder.querySelectorAll('link')];
+  const loaded = links.map(l => new Promise((ok, fail) => { l.onload = ok; l.onerror = fail; }));
+  for (const link of links) bundles[0].before(link);
+  await Promise.all(loaded);
+  for (const bundle of bundles) bundle.remove();
+}"""
+
+
+def test_an_open_menu_and_a_tooltip_look_as_with_the_original_stylesheets(visit):
+    """The rest bundle follows every critical rule, where its rules were among them in the original
+    stylesheets (scripts/postprocess_html.mjs, step 4): what it styles looks the same all the same."""
+    v = visit("book/08_comparison.html")
+    rest_in_force(v.page)
+    v.page.locator(".dropdown-download-buttons .dropdown-toggle").click()
+    v.page.wait_for_selector(".dropdown-download-buttons .dropdown-menu.show")
+    v.page.locator(".theme-switch-button").first.hover()
+    v.page.wait_for_selector(".tooltip.show")
+    v.page.wait_for_timeout(500)  # the fade-in's transition ends
+    bundled = v.page.evaluate(SHOWN_STYLES)
+    assert len(bundled) > 5 and any(".tooltip" in name for name, _ in bundled)
+    v.page.evaluate(ORIGINAL_STYLESHEETS)
+    v.page.wait_for_timeout(500)
+    original = v.page.evaluate(SHOWN_STYLES)
+    assert [name for name, _ in bundled] == [name for name, _ in original]
+    differences = [
+        (name, prop, a[prop], b.get(prop))
+        for (name, a), (_, b) in zip(bundled, original, strict=True)
+        for prop in a
+        if a[prop] != b.get(prop)
+    ]
+    assert differences == []
+    assert v.errors == []
 
 
 def test_site_root_redirects_to_the_introduction(browser, site_url):
