@@ -326,10 +326,11 @@ ORIGINAL_STYLESHEETS = """async () => {
 }"""
 
 
-def test_an_open_menu_and_a_tooltip_look_as_with_the_original_stylesheets(visit):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_an_open_menu_and_a_tooltip_look_as_with_the_original_stylesheets(visit, scheme):
     """The rest bundle follows every critical rule, where its rules were among them in the original
     stylesheets (scripts/postprocess_html.mjs, step 4): what it styles looks the same all the same."""
-    v = visit("book/08_comparison.html")
+    v = visit("book/08_comparison.html", color_scheme=scheme)
     rest_in_force(v.page)
     v.page.locator(".dropdown-download-buttons .dropdown-toggle").click()
     v.page.wait_for_selector(".dropdown-download-buttons .dropdown-menu.show")
