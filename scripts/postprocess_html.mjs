@@ -294,7 +294,8 @@ export function criticalCss(css, known) {
 
 // What criticalCss leaves out: the selectors that require a class missing from `known`.
 export function restCss(css, known) {
-  return filterCss(css, (selector) => !usesOnly(known)(selector), false);
+  const critical = usesOnly(known);
+  return filterCss(css, (selector) => !critical(selector), false);
 }
 
 // Every word of the pages' class attributes and of the site's scripts (in files and inline): a class
@@ -383,6 +384,15 @@ export function inlineStylesheet(site, file, toDir, fonts = new Map()) {
   });
 }
 
+// Write `content` under BUNDLES, named by its hash (so that pages share it and browsers may cache it for
+// good); returns its site-relative name.
+function writeBundleFile(site, content, extension) {
+  const name = `${BUNDLES}/${createHash("sha256").update(content).digest("hex").slice(0, 16)}.${extension}`;
+  fs.mkdirSync(path.join(site, BUNDLES), { recursive: true });
+  fs.writeFileSync(path.join(site, name), content);
+  return name;
+}
+
 // Pages with the same stylesheets share a bundle: it is written once per run, not once per page.
 const bundlesWritten = new Map();
 
@@ -390,9 +400,7 @@ function writeBundle(site, parts, fonts) {
   const key = [site, ...parts].join("\n");
   if (bundlesWritten.has(key)) return bundlesWritten.get(key);
   const css = `@charset "UTF-8";\n` + parts.map((file) => inlineStylesheet(site, file, BUNDLES, fonts)).join("\n");
-  const name = `${BUNDLES}/${createHash("sha256").update(css).digest("hex").slice(0, 16)}.css`;
-  fs.mkdirSync(path.join(site, BUNDLES), { recursive: true });
-  fs.writeFileSync(path.join(site, name), css);
+  const name = writeBundleFile(site, css, "css");
   bundlesWritten.set(key, name);
   return name;
 }
@@ -475,10 +483,7 @@ async function subsetIconFonts(site, large) {
       const font = path.posix.join(path.posix.dirname(file), url[1]);
       const original = fs.readFileSync(path.join(site, font));
       const subset = await subsetFont(original, text, { targetFormat: "woff2" });
-      const name = `${BUNDLES}/${createHash("sha256").update(subset).digest("hex").slice(0, 16)}.woff2`;
-      fs.mkdirSync(path.join(site, BUNDLES), { recursive: true });
-      fs.writeFileSync(path.join(site, name), subset);
-      fonts.set(font, name);
+      fonts.set(font, writeBundleFile(site, subset, "woff2"));
     }
   }
   return fonts;
@@ -605,7 +610,6 @@ async function subsetMathFonts(site, styles) {
   const fonts = new Map();
   if (!text.size) return fonts;
   const subsetFont = require("subset-font");
-  fs.mkdirSync(path.join(site, BUNDLES), { recursive: true });
   for (const [family, file] of MATH_FONT_FILES) {
     const original = path.join(site, FONTS, file);
     if (!fs.existsSync(original)) continue;
@@ -616,9 +620,7 @@ async function subsetMathFonts(site, styles) {
       continue;
     }
     const subset = await subsetFont(font, drawn.join(""), { targetFormat: "woff2" });
-    const name = `${BUNDLES}/${createHash("sha256").update(subset).digest("hex").slice(0, 16)}.woff2`;
-    fs.writeFileSync(path.join(site, name), subset);
-    fonts.set(family, name);
+    fonts.set(family, writeBundleFile(site, subset, "woff2"));
   }
   return fonts;
 }
@@ -671,15 +673,16 @@ async function main(site) {
   const pages = htmlFiles(site);
   const before = new Map(pages.map((file) => [file, fs.readFileSync(file, "utf8")]));
   const write = (file, html) => html !== fs.readFileSync(file, "utf8") && fs.writeFileSync(file, html);
-  for (const file of pages) write(file, processPage(before.get(file), file, site));
-  const mathStyles = pages.map((file) => (fs.readFileSync(file, "utf8").match(MJX_STYLE) || ["", "", ""])[2]);
+  const processed = new Map(pages.map((file) => [file, processPage(before.get(file), file, site)]));
+  const mathStyles = [...processed.values()].map((html) => html.match(MJX_STYLE)?.[2] ?? "");
   const mathFonts = await subsetMathFonts(site, mathStyles);
-  for (const file of pages) write(file, linkMathFonts(fs.readFileSync(file, "utf8"), rootOf(file, site), mathFonts));
+  for (const [file, html] of processed) processed.set(file, linkMathFonts(html, rootOf(file, site), mathFonts));
+  for (const [file, html] of processed) write(file, html);
   const large = writeCriticalCss(site);
   const fonts = await subsetIconFonts(site, large);
   let changed = 0;
   for (const file of pages) {
-    const html = bundleStylesheets(fs.readFileSync(file, "utf8"), rootOf(file, site), site, large, fonts);
+    const html = bundleStylesheets(processed.get(file), rootOf(file, site), site, large, fonts);
     write(file, html);
     if (html !== before.get(file)) changed += 1;
   }

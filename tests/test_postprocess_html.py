@@ -129,6 +129,8 @@ def test_scripts_are_deferred_in_order(site):
     assert "documentation_options.js" not in html
 
 
+# The script in PAGE's head after which the tests below add theirs.
+PAGENAME = "<script>DOCUMENTATION_OPTIONS.pagename = 'book/page';</script>\n"
 SEARCH_SCRIPTS = (
     '<script src="../_static/searchtools.js"></script>\n<script src="../_static/language_data.js"></script>\n'
     '<script src="../searchindex.js"></script>\n'
@@ -139,8 +141,7 @@ def test_the_search_index_loads_on_the_search_page_only(tmp_path):
     """The theme adds Sphinx's search scripts (with the whole site's index) to every page for its
     search-as-you-type; with that off, only the search page keeps them."""
     options = "<script>DOCUMENTATION_OPTIONS.search_as_you_type = {};</script>\n"
-    head = "<script>DOCUMENTATION_OPTIONS.pagename = 'book/page';</script>\n"
-    page = PAGE.replace(head, head + options.format("false") + SEARCH_SCRIPTS)
+    page = PAGE.replace(PAGENAME, PAGENAME + options.format("false") + SEARCH_SCRIPTS)
     site = make_site(tmp_path, page)
     (site / "search.html").write_text(page.replace("../", ""))
     (site / "book" / "typing.html").write_text(page.replace("= false;", "= true;"))
@@ -156,13 +157,12 @@ def test_the_search_index_loads_on_the_search_page_only(tmp_path):
 def test_each_local_files_checksum_is_brought_up_to_date(tmp_path):
     """Sphinx links a script as app.js?v=<CRC32 of the file>; a page it did not rebuild keeps the old value.
     Every run sets it from the file as it is now, and leaves other URLs alone."""
-    head = "<script>DOCUMENTATION_OPTIONS.pagename = 'book/page';</script>\n"
     links = (
         '<script src="../_static/app.js?v=00000000"></script>\n'
         '<script src="https://example.org/x.js?v=12345678"></script>\n'
         '<script src="../_static/missing.js?v=abcdef01"></script>\n'
     )
-    site = make_site(tmp_path, PAGE.replace(head, head + links))
+    site = make_site(tmp_path, PAGE.replace(PAGENAME, PAGENAME + links))
     assert postprocess(site).returncode == 0
     expected = f"{zlib.crc32((site / '_static' / 'app.js').read_bytes()):08x}"
     html = (site / "book" / "page.html").read_text()
